@@ -1,0 +1,42 @@
+# ftjphys: one target per figure; `make help` lists them.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+FTJ := $(VENV)/bin/ftjphys
+STAMP := $(VENV)/.installed
+# Scenarios with a make target of the same name (results/<name>.h5 and .png).
+FIGURES := fig5
+
+.PHONY: help all install test test-full bench figures clean $(FIGURES)
+
+help:  ## list the targets
+	@grep -hE '^[a-zA-Z0-9_%-]+:.*## ' $(MAKEFILE_LIST) | sort | \
+	  awk 'BEGIN {FS = ":.*## "}; {printf "  %-14s %s\n", $$1, $$2}'
+
+$(STAMP): setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)  ## create .venv and install ftjphys with its test extras
+
+all: $(STAMP) figures  ## install, then run every figure scenario at full resolution
+	$(FTJ) summary results
+
+figures: $(FIGURES)  ## every figure scenario
+
+test: $(STAMP)  ## the test suite (quick scenario runs)
+	$(PY) -m pytest -q
+
+test-full: $(STAMP)  ## the test suite plus full-resolution checks
+	$(PY) -m pytest -q --runslow
+
+bench: $(STAMP)  ## benchmarks: numba kernels against their numpy twins
+	$(PY) -m scenarios.bench
+
+fig5: $(STAMP)  ## Fig. 5: I-V of HRS/LRS1/LRS2, DT/FN/TE fits, band diagrams
+	$(FTJ) run fig5 --out results/fig5.h5
+
+clean:  ## remove generated results (keeps results/README.md)
+	find results -type f ! -name README.md -delete

@@ -1,0 +1,177 @@
+"""Device parameters: the stack, geometry, temperature, numerics, and the two named parameter sets.
+
+``literature``: literature values only, each with its source (see :mod:`ftjphys.materials`).
+``yang2022``: the same plus a small set of calibrated values, each documented by :class:`Calibrated`
+(what it is fitted to, and its physical reading). The fitted numbers are produced by
+``scenarios/calibrate_transport.py``; the values here are its last result.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+
+from .materials import (Ferroelectric, Metal, Semiconductor, barium_titanate, chromium, material,
+                        niobium_strontium_titanate, platinum)
+from .validation import require_positive, require_range
+
+
+@dataclass(frozen=True)
+class MeshSpec:
+    """Graded finite-volume mesh: uniform in the ferroelectric, geometric in the semiconductor."""
+
+    ferroelectric_cells: int = 32
+    semiconductor_first_cell_m: float = 0.02e-9
+    semiconductor_growth: float = 1.15
+    semiconductor_max_cell_m: float = 1.0e-9
+
+    def __post_init__(self):
+        require_range("mesh.ferroelectric_cells", self.ferroelectric_cells, 4, 2000)
+        require_range("mesh.semiconductor_first_cell_m", self.semiconductor_first_cell_m, 1e-12, 1e-9)
+        require_range("mesh.semiconductor_growth", self.semiconductor_growth, 1.0, 2.0)
+        require_range("mesh.semiconductor_max_cell_m", self.semiconductor_max_cell_m,
+                      self.semiconductor_first_cell_m, 1e-7)
+
+
+@dataclass(frozen=True)
+class TransportSpec:
+    """Tsu-Esaki/WKB settings.
+
+    supply_mass_ratio: the mass in the Tsu-Esaki supply function (the NSTO DOS mass, 1.3 m0).
+    conducting_area_fraction: fraction of the pad that carries the tunnelling current (1 = uniform).
+    Energy quadrature: Gauss-Legendre panels ``energy_panel_kT`` kT wide with ``energy_nodes`` nodes,
+    up to ``energy_span_kT`` kT above the barrier top or the higher Fermi level.
+    """
+
+    supply_mass_ratio: float = 1.3
+    conducting_area_fraction: float = 1.0
+    energy_panel_kT: float = 0.5
+    energy_nodes: int = 4
+    energy_span_kT: float = 30.0
+
+    def __post_init__(self):
+        require_range("transport.supply_mass_ratio", self.supply_mass_ratio, 0.01, 50.0)
+        require_range("transport.conducting_area_fraction", self.conducting_area_fraction, 0.0, 1.0, lo_open=True)
+        require_range("transport.energy_panel_kT", self.energy_panel_kT, 0.01, 5.0)
+        require_range("transport.energy_nodes", self.energy_nodes, 1, 20)
+        require_range("transport.energy_span_kT", self.energy_span_kT, 5.0, 200.0)
+
+
+@dataclass(frozen=True)
+class Calibrated:
+    """A calibrated value: its number, units, what it was fitted to, and its physical reading."""
+
+    value: float
+    units: str
+    literature_value: float
+    fitted_to: str
+    reading: str
+
+
+@dataclass(frozen=True)
+class DeviceParameters:
+    """The FTJ: top electrode / ferroelectric / semiconductor, area, temperature and the film state
+    variables that the switching dynamics act on (remanent polarization, vacancy inventory)."""
+
+    name: str
+    top_electrode: Metal
+    ferroelectric: Ferroelectric
+    semiconductor: Semiconductor
+    ferroelectric_thickness_m: float = 1.6e-9
+    semiconductor_thickness_m: float = 30e-9
+    area_m2: float = 30e-6 * 30e-6
+    temperature_K: float = 300.0
+    remanent_polarization_C_per_m2: float = 0.2
+    vacancy_sheet_density_m2: float = 1.0e17
+    vacancy_charge_number: int = 2
+    interface_charge_C_per_m2: float = 0.0
+    mesh: MeshSpec = field(default_factory=MeshSpec)
+    transport: TransportSpec = field(default_factory=TransportSpec)
+    calibrated: tuple = ()
+
+    def __post_init__(self):
+        require_positive("ferroelectric_thickness_m", self.ferroelectric_thickness_m, 1e-7)
+        require_range("semiconductor_thickness_m", self.semiconductor_thickness_m, 2e-9, 1e-6)
+        require_positive("area_m2", self.area_m2, 1e-2)
+        require_range("temperature_K", self.temperature_K, 1.0, 1000.0)
+        require_range("remanent_polarization_C_per_m2", self.remanent_polarization_C_per_m2, 0.0, 1.0)
+        require_range("vacancy_sheet_density_m2", self.vacancy_sheet_density_m2, 0.0, 1e20)
+        require_range("vacancy_charge_number", self.vacancy_charge_number, 1, 2)
+        require_range("interface_charge_C_per_m2", self.interface_charge_C_per_m2, -1.0, 1.0)
+        if self.mesh.semiconductor_first_cell_m * 4 > self.semiconductor_thickness_m:
+            raise ValueError(f"mesh.semiconductor_first_cell_m = {self.mesh.semiconductor_first_cell_m!r} "
+                             f"too coarse for semiconductor_thickness_m = {self.semiconductor_thickness_m!r}; "
+                             f"allowed: <= thickness/4")
+
+    def replace(self, **changes) -> "DeviceParameters":
+        """A copy with ``changes``; dotted keys reach into nested dataclasses ("mesh.ferroelectric_cells")."""
+        return _replace_nested(self, changes)
+
+    def calibrated_dict(self) -> dict:
+        return dict(self.calibrated)
+
+    def to_dict(self) -> dict:
+        """JSON-ready description (energies stay in J, all SI)."""
+        return dataclasses.asdict(self)
+
+
+def _replace_nested(obj, changes: dict):
+    direct, nested = {}, {}
+    for key, value in changes.items():
+        head, _, rest = key.partition(".")
+        if not any(f.name == head for f in dataclasses.fields(obj)):
+            known = sorted(f.name for f in dataclasses.fields(obj))
+            raise ValueError(f"parameter {key!r} is unknown for {type(obj).__name__}; allowed: {known}")
+        if rest:
+            nested.setdefault(head, {})[rest] = value
+        elif head in ("top_electrode", "ferroelectric", "semiconductor") and isinstance(value, str):
+            direct[head] = material(value)
+        else:
+            direct[head] = value
+    for head, sub in nested.items():
+        direct[head] = _replace_nested(getattr(obj, head), sub)
+    return dataclasses.replace(obj, **direct)
+
+
+# --- named parameter sets ---------------------------------------------------------------------
+
+def literature(top_electrode: str = "Cr") -> DeviceParameters:
+    """Literature values only (materials from :mod:`ftjphys.materials`), the device of Yang et al. 2022:
+    BTO 1.6 nm on 0.7 wt% Nb:SrTiO3, 30x30 um^2, 300 K. Film state: P_r = 0.2 C/m^2 (1.6 nm BTO films,
+    0.1-0.3 C/m^2, research/physics.md §2.3); V_O inventory 1e13 cm^-2 (~6e19 cm^-3 over 1.6 nm)."""
+    return DeviceParameters(
+        name="literature",
+        top_electrode=material(top_electrode),
+        ferroelectric=barium_titanate(),
+        semiconductor=niobium_strontium_titanate(0.7),
+    )
+
+
+# Calibrated values of yang2022 (written by scenarios/calibrate_transport.py; see README "Calibration").
+YANG2022_CALIBRATION = {
+    "ferroelectric.tunnelling_mass_ratio": Calibrated(
+        value=1.0, units="1", literature_value=1.0,
+        fitted_to="R_LRS1 ~ 1 kOhm (Fig. 2b) with the DT barriers 0.577/0.164 eV (Fig. 5a)",
+        reading="effective mass of the evanescent state that carries the tunnelling current through 4 u.c. "
+                "of BaTiO3 (complex-band decay, Velev et al. PRL 95, 216601 (2005)), above the single-band "
+                "0.3-1 m0"),
+}
+
+
+def yang2022(top_electrode: str = "Cr") -> DeviceParameters:
+    """``literature`` plus the calibrated values of :data:`YANG2022_CALIBRATION`."""
+    base = literature(top_electrode)
+    changes = {key: cal.value for key, cal in YANG2022_CALIBRATION.items()}
+    return dataclasses.replace(base.replace(**changes), name="yang2022",
+                               calibrated=tuple(YANG2022_CALIBRATION.items()))
+
+
+PARAMETER_SETS = {"literature": literature, "yang2022": yang2022}
+
+
+def parameter_set(name: str, top_electrode: str = "Cr") -> DeviceParameters:
+    try:
+        return PARAMETER_SETS[name](top_electrode)
+    except KeyError:
+        raise ValueError(f"parameter_set = {name!r} is unknown; allowed: {sorted(PARAMETER_SETS)}") from None
