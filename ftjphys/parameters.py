@@ -9,12 +9,10 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass, field
 
-from .materials import (Ferroelectric, Metal, Semiconductor, barium_titanate, chromium, material,
-                        niobium_strontium_titanate, platinum)
-from .validation import require_positive, require_range
+from .materials import Ferroelectric, Metal, Semiconductor, barium_titanate, material, niobium_strontium_titanate
+from .validation import require_integer, require_positive, require_range
 
 
 @dataclass(frozen=True)
@@ -27,7 +25,7 @@ class MeshSpec:
     semiconductor_max_cell_m: float = 1.0e-9
 
     def __post_init__(self):
-        require_range("mesh.ferroelectric_cells", self.ferroelectric_cells, 4, 2000)
+        require_integer("mesh.ferroelectric_cells", self.ferroelectric_cells, 4, 2000)
         require_range("mesh.semiconductor_first_cell_m", self.semiconductor_first_cell_m, 1e-12, 1e-9)
         require_range("mesh.semiconductor_growth", self.semiconductor_growth, 1.0, 2.0)
         require_range("mesh.semiconductor_max_cell_m", self.semiconductor_max_cell_m,
@@ -54,7 +52,7 @@ class TransportSpec:
         require_range("transport.supply_mass_ratio", self.supply_mass_ratio, 0.01, 50.0)
         require_range("transport.conducting_area_fraction", self.conducting_area_fraction, 0.0, 1.0, lo_open=True)
         require_range("transport.energy_panel_kT", self.energy_panel_kT, 0.01, 5.0)
-        require_range("transport.energy_nodes", self.energy_nodes, 1, 20)
+        require_integer("transport.energy_nodes", self.energy_nodes, 1, 20)
         require_range("transport.energy_span_kT", self.energy_span_kT, 5.0, 200.0)
 
 
@@ -97,7 +95,13 @@ class DeviceParameters:
         require_range("temperature_K", self.temperature_K, 1.0, 1000.0)
         require_range("remanent_polarization_C_per_m2", self.remanent_polarization_C_per_m2, 0.0, 1.0)
         require_range("vacancy_sheet_density_m2", self.vacancy_sheet_density_m2, 0.0, 1e20)
-        require_range("vacancy_charge_number", self.vacancy_charge_number, 1, 2)
+        require_integer("vacancy_charge_number", self.vacancy_charge_number, 1, 2)
+        for role, kind in (("top_electrode", Metal), ("ferroelectric", Ferroelectric),
+                           ("semiconductor", Semiconductor)):
+            value = getattr(self, role)
+            if not isinstance(value, kind):
+                raise ValueError(f"{role} = {getattr(value, 'name', value)!r} is a {type(value).__name__}; "
+                                 f"allowed: a {kind.__name__}")
         require_range("interface_charge_C_per_m2", self.interface_charge_C_per_m2, -1.0, 1.0)
         if self.mesh.semiconductor_first_cell_m * 4 > self.semiconductor_thickness_m:
             raise ValueError(f"mesh.semiconductor_first_cell_m = {self.mesh.semiconductor_first_cell_m!r} "
@@ -116,21 +120,24 @@ class DeviceParameters:
         return dataclasses.asdict(self)
 
 
-def _replace_nested(obj, changes: dict):
+def _replace_nested(obj, changes: dict, prefix: str = ""):
     direct, nested = {}, {}
     for key, value in changes.items():
         head, _, rest = key.partition(".")
         if not any(f.name == head for f in dataclasses.fields(obj)):
             known = sorted(f.name for f in dataclasses.fields(obj))
-            raise ValueError(f"parameter {key!r} is unknown for {type(obj).__name__}; allowed: {known}")
+            raise ValueError(f"parameter {prefix + key!r} is unknown for {type(obj).__name__}; allowed: {known}")
         if rest:
             nested.setdefault(head, {})[rest] = value
         elif head in ("top_electrode", "ferroelectric", "semiconductor") and isinstance(value, str):
-            direct[head] = material(value)
+            try:
+                direct[head] = material(value)
+            except ValueError as err:
+                raise ValueError(f"{head}: {err}") from None
         else:
             direct[head] = value
     for head, sub in nested.items():
-        direct[head] = _replace_nested(getattr(obj, head), sub)
+        direct[head] = _replace_nested(getattr(obj, head), sub, prefix=f"{prefix}{head}.")
     return dataclasses.replace(obj, **direct)
 
 

@@ -47,3 +47,10 @@ def require_increasing(name: str, x) -> None:
         k = int(np.argmin(d))
         raise ValueError(f"{name} is not strictly increasing: {name}[{k}] = {arr[k]:g} >= "
                          f"{name}[{k + 1}] = {arr[k + 1]:g}; allowed: strictly increasing values")
+
+
+def require_integer(name: str, value, lo: int, hi: int) -> None:
+    """Raise ValueError unless ``value`` is an integer (not a bool) with ``lo <= value <= hi``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{name} = {value!r} is not an integer; allowed: integers in [{lo}, {hi}]")
+    require_range(name, value, lo, hi)

@@ -71,8 +71,9 @@ def fermi_half_numpy(eta, eta0, step, lnF, dlnF):
     dF = F * dg
     eta_max = eta0 + step * (n - 1)
     low = eta < eta0
-    F = np.where(low, np.exp(eta), F)
-    dF = np.where(low, np.exp(eta), dF)
+    e_low = np.exp(np.minimum(eta, eta0))
+    F = np.where(low, e_low, F)
+    dF = np.where(low, e_low, dF)
     high = eta > eta_max
     if np.any(high):
         Fs, dFs = _sommerfeld(eta[high])
@@ -123,14 +124,20 @@ def effective_dos_m3(mass_kg: float, T_K: float) -> float:
 
 
 def solve_eta_for_density(n_over_Nc: float) -> float:
-    """Reduced Fermi level eta with F(eta) = n/N_c (Newton on ln F, from the Joyce-Dixon start)."""
-    eta0, step, lnF, dlnF = table()
-    r = n_over_Nc
-    eta = np.log(r) + r / np.sqrt(8.0)  # Joyce & Dixon, APL 31, 354 (1977), first term
-    for _ in range(100):
-        F, dF = fermi_half_numpy(np.array([eta]), eta0, step, lnF, dlnF)
-        d = (np.log(F[0]) - np.log(r)) / (dF[0] / F[0])
-        eta -= d
-        if abs(d) < 1e-13:
-            return float(eta)
-    raise RuntimeError(f"eta for n/Nc = {r} did not converge (last step {d})")
+    """Reduced Fermi level eta with F(eta) = n/N_c (bracketed root of ln F(eta) - ln(n/N_c))."""
+    from scipy.optimize import brentq
+
+    r = float(n_over_Nc)
+    if not (r > 0 and np.isfinite(r)):
+        raise ValueError(f"n_over_Nc = {n_over_Nc!r}; allowed: (0, inf)")
+    tab = table()
+    lnr = np.log(r)
+
+    def g(eta):
+        F, _ = fermi_half_numpy(np.array([eta]), *tab)
+        return float(np.log(F[0]) - lnr)
+
+    # F >= e^eta / (1 + e^eta)-like bounds: the root lies within these generous brackets.
+    lo = min(lnr, 0.0) - 5.0
+    hi = max(lnr, (0.75 * np.sqrt(np.pi) * r) ** (2.0 / 3.0)) + 5.0
+    return float(brentq(g, lo, hi, xtol=1e-14, rtol=4 * np.finfo(float).eps, maxiter=200))

@@ -62,6 +62,7 @@ def assemble_numba(psi, h, eps, E0, P, semi, chi, Nd, Nc, fe, NV, sigma, z, kT, 
     for i in range(n_nodes):
         r[i] -= sigma[i]
     Q0 = sigma[0]
+    dQ0 = 0.0
     for k in range(n_cells):
         half = 0.5 * h[k]
         for j in range(2):
@@ -77,9 +78,10 @@ def assemble_numba(psi, h, eps, E0, P, semi, chi, Nd, Nc, fe, NV, sigma, z, kT, 
             ab[1, i] -= Q_E * half * dq
             if i == 0:
                 Q0 += Q_E * half * q_node
+                dQ0 += Q_E * half * dq
     # Boundary rows.
     r[0] = psi[0] - psi_left + robin_c * (D0 - Q0)
-    ab[1, 0] = 1.0 + robin_c * dD0
+    ab[1, 0] = 1.0 + robin_c * (dD0 - dQ0)
     ab[0, 1] = -robin_c * dD0
     r[n_nodes - 1] = psi[n_nodes - 1] - psi_right
     ab[1, n_nodes - 1] = 1.0
@@ -116,7 +118,7 @@ def assemble_numpy(psi, h, eps, E0, P, semi, chi, Nd, Nc, fe, NV, sigma, z, kT, 
     r -= qn
     ab[1] -= dqn
     r[0] = psi[0] - psi_left + robin_c * (D[0] - qn[0])
-    ab[1, 0] = 1.0 + robin_c * a[0]
+    ab[1, 0] = 1.0 + robin_c * (a[0] - dqn[0])
     ab[0, 1] = -robin_c * a[0]
     r[-1] = psi[-1] - psi_right
     ab[1, -1] = 1.0
