@@ -209,8 +209,10 @@ class Electrostatics:
 
     def _profile(self, bias_V, psi, P, NV, iterations, residual) -> BandProfile:
         m = self.mesh
-        Ec_l = -sc.e * psi[:-1] - m.chi_J
-        Ec_r = -sc.e * psi[1:] - m.chi_J
+        # Band edges per cell end; in the ferroelectric, vacancy-rich layers lower the edge.
+        shift = self.params.ferroelectric.vacancy_band_shift_J(NV)
+        Ec_l = -sc.e * psi[:-1] - m.chi_J + m.ferroelectric * shift[:-1]
+        Ec_r = -sc.e * psi[1:] - m.chi_J + m.ferroelectric * shift[1:]
         n = np.zeros(m.n_nodes)
         # Electron density on the semiconductor side of each node (the interface node included).
         sc_nodes = slice(m.interface_index, None)

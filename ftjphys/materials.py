@@ -65,7 +65,24 @@ class Ferroelectric:
     eps_r_optical: float
     tunnelling_mass_ratio: float
     misfit_strain: float
+    vacancy_band_lowering_J: float = 0.0
+    metallization_vacancy_density_m3: float = 0.5e26
     sources: dict = field(default_factory=dict, compare=False)
+
+    def vacancy_band_shift_J(self, vacancy_m3):
+        """Conduction-band-edge shift of vacancy-rich BaTiO3 (<= 0).
+
+            dE_c(N_V) = -Delta s(N_V),   s = N_V^4 / (N_V^4 + N_c^4)
+
+        Oxygen vacancies dope BaTiO3 with electrons; above n_c ~ 1e20 cm^-3 (N_c = n_c/2 for V_O^2+)
+        BaTiO3-d is metallic (Kolodiazhnyi et al., PRL 104, 147602 (2010)). A vacancy-rich layer thus
+        stops being part of the tunnel barrier: its band edge falls by up to Delta. The fourth power
+        makes the insulator-metal crossover sharp around N_c. Delta = 0 switches the effect off.
+        """
+        if self.vacancy_band_lowering_J == 0.0:
+            return 0.0 * vacancy_m3
+        r4 = (vacancy_m3 / self.metallization_vacancy_density_m3) ** 4
+        return -self.vacancy_band_lowering_J * r4 / (1.0 + r4)
 
     def __post_init__(self):
         require_range(f"{self.name}.electron_affinity_J", self.electron_affinity_J, eV(1.0), eV(6.0))
@@ -74,6 +91,9 @@ class Ferroelectric:
         require_range(f"{self.name}.eps_r_optical", self.eps_r_optical, 1.0, 100.0)
         require_range(f"{self.name}.tunnelling_mass_ratio", self.tunnelling_mass_ratio, 0.01, 50.0)
         require_range(f"{self.name}.misfit_strain", self.misfit_strain, -0.1, 0.1)
+        require_range(f"{self.name}.vacancy_band_lowering_J", self.vacancy_band_lowering_J, 0.0, eV(3.0))
+        require_range(f"{self.name}.metallization_vacancy_density_m3", self.metallization_vacancy_density_m3,
+                      1e22, 1e29)
 
 
 @dataclass(frozen=True)
@@ -129,17 +149,22 @@ def barium_titanate(misfit_strain: float = -0.022) -> Ferroelectric:
         "BaTiO3",
         electron_affinity_J=eV(3.9),
         band_gap_J=eV(3.2),
-        eps_r_background=10.0,
+        eps_r_background=34.0,
         eps_r_optical=5.5,
         tunnelling_mass_ratio=1.0,
         misfit_strain=misfit_strain,
         sources={
             "electron_affinity_J": "Xi et al., Nat. Commun. 8, 15217 (2017), Fig. 2",
             "band_gap_J": "Wemple, PRB 2, 2679 (1970)",
-            "eps_r_background": "background permittivity of LK models, 10 as in FERRET (Mangeri et al.)",
+            "eps_r_background": "small-signal permittivity at P_s of BaTiO3 at u_m = -2.2 %: 34 from the Landau "
+                                "coefficients of Li, Cross & Chen, JAP 98, 064101 (2005) with the misfit "
+                                "renormalisation of Pertsev et al., PRL 80, 1988 (1998) (research/physics.md §2.3)",
             "eps_r_optical": "n = 2.3-2.4, eps_inf = n^2 ~ 5.5",
             "tunnelling_mass_ratio": "free-electron mass; single-band fits give 0.3-1 m0",
             "misfit_strain": "a_STO = 3.905 A, a_BTO(cubic) = 4.00 A",
+            "vacancy_band_lowering_J": "0: no band-edge change from vacancies (electrostatics only)",
+            "metallization_vacancy_density_m3": "n_c ~ 1e20 cm^-3 electrons (Kolodiazhnyi et al., PRL 104, "
+                                                "147602 (2010)) over 2 electrons per V_O",
         },
     )
 

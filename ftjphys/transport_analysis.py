@@ -25,9 +25,10 @@ from .validation import require_range
 @dataclass(frozen=True)
 class AnalysisSettings:
     V_read_V: float = 0.1
-    iv_V_max_V: float = 1.5
-    iv_points: int = 151
-    dt_fit_V_max_V: float = 0.4
+    iv_V_max_V: float = 1.2
+    iv_points: int = 241
+    # The trapezoid formula needs both barrier edges above the Fermi levels: |V| < 2 phi_bottom/q.
+    dt_fit_V_max_V: float = 0.25
     schottky_window_V: tuple = (0.1, 0.6)
     vacancy_pile_width_m: float = 0.3e-9
 
@@ -60,19 +61,22 @@ class TransportAnalysis:
     dt_fit: object = None
     fn_transition_V: float = float("nan")
     schottky_fit: object = None
+    fit_failures: dict = field(default_factory=dict)   # fit name -> reason (its numbers are NaN)
 
     def summary(self) -> dict:
         """The figure's numbers (the /derived group)."""
         s = self.states
+        nan = float("nan")
+        dt = self.dt_fit
         return {
             "V_read_V": self.settings.V_read_V,
             "R_HRS_ohm": s["HRS"].R_read_ohm,
             "R_LRS1_ohm": s["LRS1"].R_read_ohm,
             "R_LRS2_ohm": s["LRS2"].R_read_ohm,
-            "phi_DT_top_eV": self.dt_fit.phi1_J / sc.eV,
-            "phi_DT_bottom_eV": self.dt_fit.phi2_J / sc.eV,
-            "m_DT_fit_ratio": self.dt_fit.mass_kg / sc.m_e,
-            "phi_TE_eV": self.schottky_fit.phi_J / sc.eV,
+            "phi_DT_top_eV": dt.phi1_J / sc.eV if dt else nan,
+            "phi_DT_bottom_eV": dt.phi2_J / sc.eV if dt else nan,
+            "m_DT_fit_ratio": dt.mass_kg / sc.m_e if dt else nan,
+            "phi_TE_eV": self.schottky_fit.phi_J / sc.eV if self.schottky_fit else nan,
             "V_transition_V": self.fn_transition_V,
         }
 
@@ -101,14 +105,20 @@ def analyse(params: DeviceParameters, settings: AnalysisSettings = AnalysisSetti
             progress(name)
     area = params.area_m2 * params.transport.conducting_area_fraction
     lrs = out.states["LRS1"].iv
-    dt = np.abs(lrs.V_V) <= settings.dt_fit_V_max_V
-    out.dt_fit = iv_fitting.fit_trapezoid_dt(lrs.V_V[dt], lrs.I_A[dt], area, params.ferroelectric_thickness_m)
-    pos = lrs.V_V > 0
-    out.fn_transition_V = iv_fitting.transition_voltage(lrs.V_V[pos], lrs.I_A[pos])
     hrs = out.states["HRS"].iv
-    neg = hrs.V_V < 0
-    out.schottky_fit = iv_fitting.fit_schottky(hrs.V_V[neg], hrs.I_A[neg], area, params.temperature_K,
-                                               params.transport.supply_mass_ratio * sc.m_e,
-                                               V_window=(-settings.schottky_window_V[1],
-                                                         -settings.schottky_window_V[0]))
+    dt, pos, neg = np.abs(lrs.V_V) <= settings.dt_fit_V_max_V, lrs.V_V > 0, hrs.V_V < 0
+    fits = {
+        "dt_fit": lambda: iv_fitting.fit_trapezoid_dt(lrs.V_V[dt], lrs.I_A[dt], area,
+                                                      params.ferroelectric_thickness_m),
+        "fn_transition_V": lambda: iv_fitting.transition_voltage(lrs.V_V[pos], lrs.I_A[pos]),
+        "schottky_fit": lambda: iv_fitting.fit_schottky(
+            hrs.V_V[neg], hrs.I_A[neg], area, params.temperature_K, params.transport.supply_mass_ratio * sc.m_e,
+            V_window=(-settings.schottky_window_V[1], -settings.schottky_window_V[0])),
+    }
+    # A curve a closed form cannot describe is a finding, not a crash: its numbers become NaN.
+    for name, fit in fits.items():
+        try:
+            setattr(out, name, fit())
+        except ValueError as err:
+            out.fit_failures[name] = str(err)
     return out

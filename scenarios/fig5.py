@@ -8,6 +8,7 @@ Schottky emission on HRS). The calibrated set and the literature set are analyse
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import numpy as np
 from scipy import constants as sc
@@ -37,7 +38,7 @@ _DERIVED_META = {
 
 
 def config(quick: bool = False) -> dict:
-    settings = AnalysisSettings(iv_points=41 if quick else 151)
+    settings = AnalysisSettings(iv_points=61 if quick else 241)
     return {
         "parameter_set": "yang2022",
         "top_electrode": "Cr",
@@ -91,11 +92,13 @@ def run(cfg: dict, progress: bool = True) -> RunResult:
             data[f"{g}/x_m"] = Quantity(st.band_x_m[::2].tolist() + [st.band_x_m[-1]], "m", "mesh nodes", ("x_m",))
             data[f"{g}/vacancy_m3"] = Quantity(st.vacancy_m3, "m^-3", "oxygen-vacancy density", ("x_m",))
             data[f"{g}/polarization_C_per_m2"] = Quantity(st.polarization_C_per_m2, "C/m^2", "polarization")
-        fit = res.dt_fit
+        nan = float("nan")
         data["/fits/dt_V_max_V"] = Quantity(settings.dt_fit_V_max_V, "V", "bias window of the DT fit (|V| <=)")
-        data["/fits/dt_rms_log_residual"] = Quantity(fit.rms_log_residual, "1", "rms of ln I residual, DT fit")
-        data["/fits/schottky_rms_log_residual"] = Quantity(res.schottky_fit.rms_log_residual, "1",
-                                                           "rms of ln I residual, Schottky fit")
+        data["/fits/dt_rms_log_residual"] = Quantity(res.dt_fit.rms_log_residual if res.dt_fit else nan, "1",
+                                                     "rms of ln I residual, DT fit")
+        data["/fits/schottky_rms_log_residual"] = Quantity(
+            res.schottky_fit.rms_log_residual if res.schottky_fit else nan, "1", "rms of ln I residual, Schottky fit")
+        data["/fits/failures"] = Quantity(json.dumps(res.fit_failures), "1", "fits that failed, with the reason (JSON)")
         data["/fits/schottky_window_V"] = Quantity(np.asarray(settings.schottky_window_V), "V",
                                                    "|V| window of the Schottky fit (HRS, V < 0)")
     bar.close()
