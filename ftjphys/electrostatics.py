@@ -23,6 +23,7 @@ from solvers.errors import SolverError
 from solvers.mesh import geometric_nodes, uniform_nodes
 
 from .parameters import DeviceParameters
+from .validation import require_increasing
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ def build_mesh(p: DeviceParameters) -> DeviceMesh:
     x_sc = geometric_nodes(p.semiconductor_thickness_m, p.mesh.semiconductor_first_cell_m,
                            p.mesh.semiconductor_growth, p.mesh.semiconductor_max_cell_m)
     x = np.concatenate((x_fe, d + x_sc[1:]))
+    require_increasing("mesh nodes x_m", x)
     h = np.diff(x)
     n_fe = p.mesh.ferroelectric_cells
     fe = np.zeros(h.size)

@@ -242,3 +242,21 @@ def test_current_sign_and_kernel_twins(junctions, state):
 def test_transport_rejects_unknown_kernel(junctions):
     with pytest.raises(ValueError, match="kernel"):
         Transport(junctions[0].electrostatics, kernel="fortran")
+
+
+def test_read_resistance_converges_under_mesh_refinement():
+    """Halving every cell of the production mesh twice: the read resistances converge at second order
+    (successive-difference ratio 3-5.5) and the production mesh is within 2 % of the finest one."""
+    from ftjphys.junction import Junction
+    from ftjphys.parameters import yang2022
+    from ftjphys.states import PRESCRIBED_STATES
+
+    meshes = [{}, {"mesh.ferroelectric_cells": 64, "mesh.semiconductor_first_cell_m": 0.01e-9,
+                   "mesh.semiconductor_growth": 1.07, "mesh.semiconductor_max_cell_m": 0.5e-9},
+              {"mesh.ferroelectric_cells": 128, "mesh.semiconductor_first_cell_m": 0.005e-9,
+               "mesh.semiconductor_growth": 1.035, "mesh.semiconductor_max_cell_m": 0.25e-9}]
+    R = np.array([[Junction(yang2022().replace(**m)).resistance_ohm(s, 0.1) for s in PRESCRIBED_STATES.values()]
+                  for m in meshes])
+    ratio = np.abs(R[1] - R[0]) / np.abs(R[2] - R[1])
+    assert np.all((ratio > 3.0) & (ratio < 5.5)), ratio
+    assert np.all(np.abs(R[0] / R[2] - 1) < 0.02), R
