@@ -57,6 +57,59 @@ class TransportSpec:
 
 
 @dataclass(frozen=True)
+class VacancyKinetics:
+    """Oxygen-vacancy hopping in the ferroelectric and trapping with distributed release energies.
+
+    Hopping (sinh law, :mod:`solvers.hopping`): hop distance a, attempt frequency nu0, migration energy
+    Ea; D = a^2 nu0 exp(-Ea/kT). The paper's mobility (1e-11-1e-12 cm^2/Vs, switching fields) is the
+    calibration point of Ea. Traps: ``trap_classes`` classes with release energies spread as Gaussian
+    quantiles (centre, standard deviation); capture at nu0 exp(-E_capture/kT) into free sites,
+    field-assisted release nu0 exp(-E_r/kT) cosh(z q a_r E / 2kT). ``migration`` = False freezes the
+    vacancies (the reference device, BTO grown at 0.5 Torr). Boundaries: blocking at both interfaces.
+    """
+
+    migration: bool = True
+    hop_distance_m: float = 0.28e-9
+    attempt_frequency_Hz: float = 1.0e13
+    migration_energy_J: float = 0.70 * 1.602176634e-19
+    trap_site_density_m3: float = 0.0
+    trap_classes: int = 5
+    trap_release_energy_J: float = 1.1 * 1.602176634e-19
+    trap_release_spread_J: float = 0.1 * 1.602176634e-19
+    trap_capture_energy_J: float = 0.70 * 1.602176634e-19
+    trap_activation_length_m: float = 0.28e-9
+
+    def __post_init__(self):
+        require_range("vacancies.hop_distance_m", self.hop_distance_m, 0.05e-9, 2e-9)
+        require_range("vacancies.attempt_frequency_Hz", self.attempt_frequency_Hz, 1e9, 1e16)
+        require_range("vacancies.migration_energy_J", self.migration_energy_J, 0.0, 5 * 1.602176634e-19)
+        require_range("vacancies.trap_site_density_m3", self.trap_site_density_m3, 0.0, 1e29)
+        require_integer("vacancies.trap_classes", self.trap_classes, 1, 50)
+        require_range("vacancies.trap_release_energy_J", self.trap_release_energy_J, 0.0, 5 * 1.602176634e-19)
+        require_range("vacancies.trap_release_spread_J", self.trap_release_spread_J, 0.0, 1.602176634e-19)
+        require_range("vacancies.trap_capture_energy_J", self.trap_capture_energy_J, 0.0, 5 * 1.602176634e-19)
+        require_range("vacancies.trap_activation_length_m", self.trap_activation_length_m, 0.0, 5e-9)
+
+
+@dataclass(frozen=True)
+class DomainEnsemble:
+    """Polarization as parallel columns (domains), each with Landau-Khalatnikov dynamics whose
+    viscosity follows Merz's law: rho(E) = rho0 exp(E_a/|E|) (Merz, Phys. Rev. 95, 690 (1954)); the
+    activation fields E_a of the columns are Gaussian quantiles (mean, relative spread); equal areas."""
+
+    columns: int = 8
+    lk_viscosity_ohm_m: float = 1.0
+    activation_field_V_per_m: float = 2.0e9
+    activation_spread: float = 0.2
+
+    def __post_init__(self):
+        require_integer("domains.columns", self.columns, 1, 512)
+        require_range("domains.lk_viscosity_ohm_m", self.lk_viscosity_ohm_m, 1e-6, 1e9)
+        require_range("domains.activation_field_V_per_m", self.activation_field_V_per_m, 0.0, 1e12)
+        require_range("domains.activation_spread", self.activation_spread, 0.0, 0.9)
+
+
+@dataclass(frozen=True)
 class Calibrated:
     """A calibrated value: its number, units, what it was fitted to, and its physical reading."""
 
@@ -86,6 +139,8 @@ class DeviceParameters:
     interface_charge_C_per_m2: float = 0.0
     mesh: MeshSpec = field(default_factory=MeshSpec)
     transport: TransportSpec = field(default_factory=TransportSpec)
+    vacancies: VacancyKinetics = field(default_factory=VacancyKinetics)
+    domains: DomainEnsemble = field(default_factory=DomainEnsemble)
     calibrated: tuple = ()
 
     def __post_init__(self):

@@ -1,0 +1,269 @@
+"""One domain column of the junction as a semi-explicit DAE for the time integrator.
+
+Unknowns (one column = one domain of the ensemble):
+    psi (all nodes)       Gauss's law, algebraic (mass 0)                  :mod:`solvers.poisson`
+    N (ferroelectric)     vacancies: vol_i dN_i/dt = F_{i-1/2} - F_{i+1/2} + vol_i sum_k (r_k - c_k)
+    T_k (ferroelectric)   trapped vacancies, class k: vol_i dT_k/dt = vol_i (c_k - r_k)
+    P                     Landau-Khalatnikov with Merz viscosity: dP/dt = (E - dG/dP) / rho(E)
+
+F: field-enhanced hopping flux (:mod:`solvers.hopping`), blocking at both interfaces. Capture
+c_k = nu0 e^(-E_cap/kT) N (1 - T_k/S_k); release r_k = nu0 e^(-E_k/kT) cosh(z a_r E / 2 V_t) T_k
+(field-assisted in either direction; E_k Gaussian quantiles). Both mobile and trapped vacancies carry
+charge +z e. The Landau-Khalatnikov field is the mean field across the ferroelectric from the Poisson
+solution, E = (psi(0) - psi(d)) / d, so vacancies and polarization meet only through electrostatics.
+rho(E) = rho0 exp(E_a / |E|) (Merz's law), |E| smoothed as sqrt(E^2 + E_s^2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import constants as sc
+from scipy import sparse
+from scipy.stats import norm
+
+from solvers import poisson
+from solvers.hopping import hopping_flux_numba
+
+from .electrostatics import BandProfile, Electrostatics
+from .landau import LandauCoefficients, strained_batio3
+from .parameters import DeviceParameters
+
+FIELD_SMOOTHING_V_PER_M = 1e6
+
+
+def gaussian_quantiles(mean: float, sigma: float, n: int) -> np.ndarray:
+    """n equal-weight representatives of a Gaussian: the quantiles at (k + 1/2)/n."""
+    if n == 1 or sigma == 0:
+        return np.full(n, float(mean))
+    return mean + sigma * norm.ppf((np.arange(n) + 0.5) / n)
+
+
+@dataclass(frozen=True)
+class Layout:
+    n_nodes: int
+    n_fe: int          # ferroelectric nodes
+    n_traps: int       # trap classes carried as unknowns (0 without traps)
+
+    @property
+    def psi(self):
+        return slice(0, self.n_nodes)
+
+    @property
+    def N(self):
+        return slice(self.n_nodes, self.n_nodes + self.n_fe)
+
+    def T(self, k):
+        start = self.n_nodes + self.n_fe * (1 + k)
+        return slice(start, start + self.n_fe)
+
+    @property
+    def P(self):
+        return self.n_nodes + self.n_fe * (1 + self.n_traps)
+
+    @property
+    def size(self):
+        return self.P + 1
+
+
+class ColumnModel:
+    """M dy/dt = f(t, y) for one column under the bias ``bias_V(t)`` (a callable)."""
+
+    def __init__(self, params: DeviceParameters, bias_V, activation_field_V_per_m: float,
+                 landau: LandauCoefficients | None = None):
+        self.params = params
+        self.bias_V = bias_V
+        self.es = Electrostatics(params)
+        m = self.es.mesh
+        v = params.vacancies
+        self.kT = self.es.kT_J
+        self.Vt = self.kT / sc.e
+        self.z = float(params.vacancy_charge_number)
+        n_traps = v.trap_classes if (v.trap_site_density_m3 > 0 and v.migration) else 0
+        self.layout = Layout(m.n_nodes, m.interface_index + 1, n_traps)
+        L = self.layout
+        self.vol = m.node_volume_fe_m[: L.n_fe].copy()
+        self.h_fe = m.h_m[: L.n_fe - 1].copy()
+        self.d = params.ferroelectric_thickness_m
+        self.D = (v.hop_distance_m**2 * v.attempt_frequency_Hz * np.exp(-v.migration_energy_J / self.kT)
+                  if v.migration else 0.0)
+        if n_traps:
+            self.trap_energies_J = gaussian_quantiles(v.trap_release_energy_J, v.trap_release_spread_J, n_traps)
+            self.release0 = v.attempt_frequency_Hz * np.exp(-self.trap_energies_J / self.kT)
+            self.capture = v.attempt_frequency_Hz * np.exp(-v.trap_capture_energy_J / self.kT)
+            self.trap_sites = v.trap_site_density_m3 / n_traps
+        self.landau = landau or strained_batio3(params.temperature_K, params.ferroelectric.misfit_strain)
+        self.rho0 = params.domains.lk_viscosity_ohm_m
+        self.Ea = activation_field_V_per_m
+        self.mass = np.zeros(L.size)
+        self.mass[L.N] = self.vol
+        for k in range(n_traps):
+            self.mass[L.T(k)] = self.vol
+        self.mass[L.P] = 1.0
+        self._r = np.empty(L.n_nodes)
+        self._ab = np.empty((3, L.n_nodes))
+        self._flux = [np.empty(L.n_fe - 1) for _ in range(4)]
+
+    # --- states ------------------------------------------------------------------------------
+
+    def initial_state(self, polarization_C_per_m2: float, vacancy_m3: np.ndarray, bias_V: float = 0.0):
+        """A state with the given P and mobile vacancy profile (traps empty), psi from Poisson."""
+        L = self.layout
+        y = np.zeros(L.size)
+        y[L.N] = vacancy_m3[: L.n_fe]
+        y[L.P] = polarization_C_per_m2
+        prof = self.es.solve(bias_V, polarization_C_per_m2, self.total_vacancy_nodes(y))
+        y[L.psi] = prof.psi_V
+        return y
+
+    def total_vacancy_nodes(self, y) -> np.ndarray:
+        """Mobile plus trapped vacancies on all nodes (zero outside the ferroelectric)."""
+        L = self.layout
+        NV = np.zeros(L.n_nodes)
+        NV[: L.n_fe] = y[L.N]
+        for k in range(L.n_traps):
+            NV[: L.n_fe] += y[L.T(k)]
+        return NV
+
+    def vacancy_count_m2(self, y) -> float:
+        """Areal vacancy count (mobile + trapped) in the ferroelectric."""
+        return float(np.sum(self.vol * self.total_vacancy_nodes(y)[: self.layout.n_fe]))
+
+    def band_profile(self, y, bias_V: float) -> BandProfile:
+        L = self.layout
+        P = y[L.P]
+        return self.es._profile(bias_V, y[L.psi].copy(), self.es.polarization_cells(P),
+                                self.total_vacancy_nodes(y), 0, 0.0)
+
+    # --- the DAE ------------------------------------------------------------------------------
+
+    def rhs(self, t, y):
+        """f(t, y) and its sparse Jacobian."""
+        L, es, m = self.layout, self.es, self.es.mesh
+        V = float(self.bias_V(t))
+        psi = y[L.psi]
+        P = y[L.P]
+        NV = self.total_vacancy_nodes(y)
+        Pc = es.polarization_cells(P)
+        args = es._args(V, Pc, NV)
+        poisson.assemble_numba(psi, *args, self._r, self._ab)
+        f = np.zeros(L.size)
+        rows, cols, vals = [], [], []
+
+        def add(r, c, v):
+            rows.append(np.atleast_1d(r))
+            cols.append(np.atleast_1d(c))
+            vals.append(np.atleast_1d(v).astype(float))
+
+        # Gauss's law rows (algebraic).
+        n = L.n_nodes
+        f[L.psi] = self._r
+        idx = np.arange(n)
+        add(idx, idx, self._ab[1])
+        add(idx[:-1], idx[1:], self._ab[0, 1:])
+        add(idx[1:], idx[:-1], self._ab[2, :-1])
+        qz_vol = sc.e * self.z * self.vol
+        c_robin = es.robin_c
+        dQ_dN = -qz_vol.copy()
+        dQ_dN[0] = -c_robin * qz_vol[0]  # row 0 is the Robin row: r0 = psi0 - psi_L + c (D0 - Q0)
+        fe_idx = np.arange(L.n_fe)
+        add(fe_idx, L.N.start + fe_idx, dQ_dN)
+        for k in range(L.n_traps):
+            add(fe_idx, L.T(k).start + fe_idx, dQ_dN)
+        # Bound charge: the polarization enters the flux of every ferroelectric cell.
+        fe_cells = m.ferroelectric
+        dr_dP = np.zeros(n)
+        dr_dP[:-1] += fe_cells
+        dr_dP[1:] -= fe_cells
+        dr_dP[0] = c_robin * fe_cells[0]
+        dr_dP[-1] = 0.0
+        nz = np.nonzero(dr_dP)[0]
+        add(nz, np.full(nz.size, L.P), dr_dP[nz])
+
+        # Vacancy hopping.
+        N = y[L.N]
+        if self.D > 0:
+            F, dN0, dN1, dpsi0 = self._flux
+            hopping_flux_numba(N, psi[: L.n_fe], self.h_fe, self.D, self.z, self.Vt,
+                               self.params.vacancies.hop_distance_m, F, dN0, dN1, dpsi0)
+            fN = np.zeros(L.n_fe)
+            fN[:-1] -= F
+            fN[1:] += F
+            f[L.N] += fN
+            k = np.arange(L.n_fe - 1)
+            Ni, Nk = L.N.start + k, L.N.start + k + 1
+            # row i gets -F_i (i = k) and +F_{i-1} (i = k + 1)
+            add(Ni, Ni, -dN0)
+            add(Ni, Nk, -dN1)
+            add(Ni, k, -dpsi0)
+            add(Ni, k + 1, dpsi0)
+            add(Nk, Ni, dN0)
+            add(Nk, Nk, dN1)
+            add(Nk, k, dpsi0)
+            add(Nk, k + 1, -dpsi0)
+
+        # Trapping and field-assisted release.
+        if L.n_traps:
+            x = m.x_m[: L.n_fe]
+            p = psi[: L.n_fe]
+            E = np.empty(L.n_fe)
+            E[1:-1] = (p[:-2] - p[2:]) / (x[2:] - x[:-2])
+            E[0] = (p[0] - p[1]) / (x[1] - x[0])
+            E[-1] = (p[-2] - p[-1]) / (x[-1] - x[-2])
+            dE = np.zeros((L.n_fe, 2))   # dE_i/dpsi at the two stencil nodes (left, right)
+            il = np.concatenate(([0], fe_idx[:-2], [L.n_fe - 2]))
+            ir = np.concatenate(([1], fe_idx[2:], [L.n_fe - 1]))
+            span = x[ir] - x[il]
+            a_r = self.params.vacancies.trap_activation_length_m
+            arg = self.z * a_r * E / (2.0 * self.Vt)
+            ch, sh = np.cosh(arg), np.sinh(arg)
+            darg_dE = self.z * a_r / (2.0 * self.Vt)
+            for kk in range(L.n_traps):
+                T = y[L.T(kk)]
+                rel = self.release0[kk] * ch * T
+                free = 1.0 - T / self.trap_sites
+                cap = self.capture * N * free
+                net = cap - rel
+                f[L.N] -= self.vol * net
+                f[L.T(kk)] += self.vol * net
+                Ts = L.T(kk).start + fe_idx
+                Ns = L.N.start + fe_idx
+                dnet_dN = self.capture * free
+                dnet_dT = -self.capture * N / self.trap_sites - self.release0[kk] * ch
+                dnet_dE = -self.release0[kk] * sh * darg_dE * T
+                for sign, row in ((-1.0, Ns), (1.0, Ts)):
+                    add(row, Ns, sign * self.vol * dnet_dN)
+                    add(row, Ts, sign * self.vol * dnet_dT)
+                    add(row, il, sign * self.vol * dnet_dE / span)
+                    add(row, ir, -sign * self.vol * dnet_dE / span)
+
+        # Landau-Khalatnikov with Merz viscosity.
+        i_d = L.n_fe - 1
+        E_fe = (psi[0] - psi[i_d]) / self.d
+        Emag = np.sqrt(E_fe**2 + FIELD_SMOOTHING_V_PER_M**2)
+        kin = np.exp(-self.Ea / Emag) / self.rho0
+        dkin_dE = kin * self.Ea * E_fe / Emag**3
+        drive = E_fe - float(self.landau.dG_dP(P))
+        f[L.P] = kin * drive
+        add(L.P, L.P, -kin * float(self.landau.d2G_dP2(P)))
+        dfP_dE = kin + drive * dkin_dE
+        add(L.P, 0, dfP_dE / self.d)
+        add(L.P, i_d, -dfP_dE / self.d)
+
+        J = sparse.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                              shape=(L.size, L.size))
+        return f, J
+
+    def limit_update(self, y, dy):
+        """Newton damping: log-compress potential updates beyond V_t, keep densities >= 0."""
+        L = self.layout
+        dpsi = dy[L.psi]
+        big = np.abs(dpsi) > self.Vt
+        dpsi[big] = np.sign(dpsi[big]) * self.Vt * np.log1p(np.abs(dpsi[big]) / self.Vt)
+        dens = slice(L.N.start, L.P)
+        yd, dd = y[dens], dy[dens]
+        neg = (yd + dd) < 0
+        if np.any(neg):
+            dd[neg] = -0.9 * yd[neg]
+        return dy
