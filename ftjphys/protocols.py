@@ -743,7 +743,7 @@ class Protocol:
         return float(sum(s.total_s for s in self.steps))
 
     def compile(self) -> Waveform:
-        """Concatenate the steps into one :class:`Waveform` (numpy; 1e4 pulses take milliseconds)."""
+        """Concatenate the steps into one :class:`Waveform` (vectorised with numpy: 1e4 pulses take ~50 ms)."""
         counter = _Counter()
         pieces = [s._compile(counter) for s in self.steps]
         n = np.array([p.t.size for p in pieces])
@@ -757,13 +757,6 @@ class Protocol:
         keep = np.ones(t_all.size, dtype=bool)
         keep[np.cumsum(n)[:-1]] = False
         t, V = t_all[keep], V_all[keep]
-        dt = np.diff(t)
-        if np.any(dt <= 0):
-            i = int(np.argmax(dt <= 0))
-            k = int(np.searchsorted(base, i, side="right") - 1)
-            raise ValueError(f"steps[{k}] ({type(self.steps[k]).__name__}) has an edge or segment shorter than "
-                             f"the time resolution at t = {t[i]:g} s (corners {t[i]!r} and {t[i + 1]!r} s "
-                             f"coincide); allowed: durations resolvable at that time (a vertical jump is not)")
         reads, spans, segs, fracs = [], [], [], []
         for k, p in enumerate(pieces):
             b = int(base[k])
@@ -780,4 +773,17 @@ class Protocol:
             samples = np.where(f == 0.0, t_lo, t_lo + f * (t_hi - t_lo))
         else:
             samples = np.zeros(0)
+        # A duration below the float resolution at its time (e.g. 1e-20 s at 1 ms) leaves two corners at
+        # the same time: harmless at the same voltage (dropped), a vertical jump otherwise (rejected).
+        dup = np.concatenate(([False], np.diff(t) <= 0))
+        if np.any(dup):
+            jump = dup & np.concatenate(([False], V[1:] != V[:-1]))
+            if np.any(jump):
+                i = int(np.argmax(jump)) - 1
+                k = int(np.searchsorted(base, i, side="right") - 1)
+                raise ValueError(f"steps[{k}] ({type(self.steps[k]).__name__}) has an edge shorter than the time "
+                                 f"resolution at t = {float(t[i])!r} s: V jumps from {float(V[i])!r} to "
+                                 f"{float(V[i + 1])!r} V at one time; allowed: rise/fall times resolvable "
+                                 f"at that time (no vertical jumps)")
+            t, V = t[~dup], V[~dup]
         return Waveform(t, V, read_windows=tuple(reads), sample_times_s=samples, step_spans=tuple(spans))

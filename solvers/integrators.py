@@ -241,6 +241,13 @@ class _Engine:
             prev = upd
         raise _StepFailure("Newton did not converge", t=t, iteration=self.newton_max_iter, **self.last)
 
+    def _predict(self, y, dy):
+        """Stage predictor y + dy passed through limit_update (y itself if the hook objects)."""
+        try:
+            return y + self.limited(y, dy)
+        except RECOVERABLE:
+            return y.copy()
+
     # -------------------------------------------------------------- one step
     def step(self, t, y, h, f_n, t_end_stage=None, slope=None, filter_error=True, estimate=True):
         """One TR-BDF2 step from (t, y) with f_n = f(t, y) on differential rows. Raises _StepFailure."""
@@ -252,14 +259,14 @@ class _Engine:
         a = A_TR * h
         c = np.where(diff, a, 1.0)
         b = np.where(diff, mass * y + a * f_n, 0.0)
-        guess = y if slope is None else y + self.limited(y, g * h * slope)
+        guess = y if slope is None else self._predict(y, g * h * slope)
         yg, _, it1 = self.newton(t + g * h, guess, c, b, w)
         fg = np.where(diff, (mass * yg - b) / a, 0.0)
         # BDF2 stage
         a2 = A_BDF * h
         c2 = np.where(diff, a2, 1.0)
         b2 = np.where(diff, mass * (B_GAMMA * yg - B_N * y), 0.0)
-        guess = y + self.limited(y, (yg - y) / g)
+        guess = self._predict(y, (yg - y) / g)
         y1, lu, it2 = self.newton(t1, guess, c2, b2, w)
         f1 = np.where(diff, (mass * y1 - b2) / a2, 0.0)
         est = np.zeros_like(y)
