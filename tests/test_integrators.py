@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from solvers import integrators
 from solvers.errors import SolverError
 from solvers.integrators import ERROR_CONSTANT, GAMMA, LTE_CONSTANT, integrate, trbdf2_step
 
@@ -226,15 +225,20 @@ def test_stiff_heat_equation_large_steps_and_modal_accuracy():
 
 # ------------------------------------------------------------------ breakpoints and output times
 
-def test_breakpoint_is_landed_on_and_restarted_from():
-    # y1' = -y1 + y2, 0 = y2 - H(t - 1): the forcing jumps at t = 1 (algebraic y2 jumps too).
+@pytest.mark.parametrize("right_continuous", [True, False])
+def test_breakpoint_is_landed_on_and_restarted_from(right_continuous):
+    # y1' = -y1 + y2, 0 = y2 - H(t - 1): the forcing jumps at t = 1 (the algebraic y2 jumps too). Both ways
+    # of writing the jump (t >= 1 or t > 1) must be seen from the proper side.
+    def H(t):
+        return float(t >= 1.0) if right_continuous else float(t > 1.0)
+
     def rhs(t, y):
-        return np.array([-y[0] + y[1], y[1] - (1.0 if t >= 1.0 else 0.0)]), sp.csc_matrix([[-1.0, 1.0], [0.0, 1.0]])
+        return np.array([-y[0] + y[1], y[1] - H(t)]), sp.csc_matrix([[-1.0, 1.0], [0.0, 1.0]])
 
     def exact(t):
-        return 2.0 * math.exp(-t) if t < 1.0 else 1.0 + (2.0 * math.exp(-1.0) - 1.0) * math.exp(-(t - 1.0))
+        return 2.0 * math.exp(-t) if t <= 1.0 else 1.0 + (2.0 * math.exp(-1.0) - 1.0) * math.exp(-(t - 1.0))
 
-    outs = [0.3, 0.77, 1.0, 1.41, 2.9]
+    outs = [0.3, 0.77, 1.41, 2.9]
     ts, ys = [], []
     r = integrate(Problem([1.0, 0.0], rhs), 0.0, [2.0, 0.0], 3.0, breakpoints=[1.0], output_times=outs,
                   h0=0.01, h_after_breakpoint=1e-4, rtol=1e-8, atol=1e-10,
@@ -244,12 +248,19 @@ def test_breakpoint_is_landed_on_and_restarted_from():
     assert ts[i + 1] == 1.0 + 1e-4                           # restarted with h_after_breakpoint
     assert np.all(np.diff(ts) > 0) and ts[-1] == 3.0
     np.testing.assert_array_equal(r.t_out, outs)             # output times hit exactly
-    for t in outs:
-        assert t in ts
+    assert all(t in ts for t in outs)
     for t, y in zip(r.t_out, r.y_out):
         assert abs(y[0] - exact(t)) < 1e-6, t
-    assert ys[i][1] == 0.0 and ys[i + 1][1] == 1.0           # left value at t = 1, re-initialised after
+    assert ys[i][1] == 0.0 and ys[i + 1][1] == 1.0           # left value at t = 1, new forcing after it
     assert r.t == 3.0 and abs(r.y[0] - exact(3.0)) < 1e-6
+    # Fixed steps across the breakpoint stay second order only with the consistent re-initialisation
+    # (y2 -> 1) and f_n evaluated after the jump; an O(h) error otherwise (3e-3 at h = 0.01).
+    errs = []
+    for h in (0.02, 0.01):
+        r = integrate(Problem([1.0, 0.0], rhs), 0.0, [2.0, 0.0], 2.0, breakpoints=[1.0], fixed_step=h,
+                      rtol=1e-10, atol=1e-12)
+        errs.append(abs(r.y[0] - exact(2.0)))
+    assert errs[1] < 1e-5 and 3.6 < errs[0] / errs[1] < 4.4, errs
 
 
 def test_hooks_progress_and_statistics():
