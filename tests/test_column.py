@@ -10,7 +10,7 @@ from ftjphys.parameters import yang2022
 
 def _model(bias=1.5, traps=5e26, **changes):
     p = yang2022().replace(**{"vacancies.trap_site_density_m3": traps, **changes})
-    cm = ColumnModel(p, lambda t: bias, 2e9)
+    cm = ColumnModel(p, lambda t: bias, 1e10)
     NV = vacancy_profile_m3(p, cm.es.mesh, p.vacancy_sheet_density_m2, "uniform")
     return cm, cm.initial_state(0.1, NV, 0.3)
 

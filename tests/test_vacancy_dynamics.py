@@ -57,7 +57,7 @@ def _pulse_then_hold(hold_s, rtol=1e-4, amplitude_V=3.0):
     p = yang2022().replace(**{"vacancies.trap_site_density_m3": 5e26})
     wf = Protocol((Pulse(amplitude_V, 1e-3, rise_s=1e-6, fall_s=1e-6), Hold(hold_s),
                    Read(0.1, 1e-6, rise_s=1e-7))).compile()
-    cm = ColumnModel(p, wf.V_at, 2e9)
+    cm = ColumnModel(p, wf.V_at, 1e10)
     y0 = cm.initial_state(-0.145, vacancy_profile_m3(p, cm.es.mesh, p.vacancy_sheet_density_m2, "top"))
     dens = slice(cm.layout.N.start, cm.layout.P)
     minimum = [np.inf]
