@@ -44,7 +44,25 @@ _EPS0 = sc.epsilon_0
 # --------------------------------------------------------------------------------------- results
 
 @dataclass(frozen=True)
-class TrapezoidFit:
+class _Fit:
+    """What every fit reports: the rms of the ln I residual and the bias window it used."""
+
+    rms_log_residual: float
+    V_window_V: tuple[float, float]
+    n_points: int
+
+
+@dataclass(frozen=True)
+class _BarrierFit(_Fit):
+    phi_J: float
+
+    @property
+    def phi_eV(self) -> float:
+        return self.phi_J / _EV
+
+
+@dataclass(frozen=True)
+class TrapezoidFit(_Fit):
     """Result of :func:`fit_trapezoid_dt`."""
 
     phi1_J: float
@@ -52,9 +70,6 @@ class TrapezoidFit:
     mass_kg: float
     thickness_m: float
     mass_fitted: bool
-    rms_log_residual: float
-    V_window_V: tuple[float, float]
-    n_points: int
 
     @property
     def phi1_eV(self) -> float:
@@ -71,58 +86,34 @@ class TrapezoidFit:
 
 
 @dataclass(frozen=True)
-class FNFit:
+class FNFit(_BarrierFit):
     """Result of :func:`fit_fn`: ln(|I|/V^2) = intercept + slope_V / |V|."""
 
-    phi_J: float
     slope_V: float
     intercept: float
     thickness_m: float
     mass_kg: float
-    rms_log_residual: float
-    V_window_V: tuple[float, float]
-    n_points: int
-
-    @property
-    def phi_eV(self) -> float:
-        return self.phi_J / _EV
 
 
 @dataclass(frozen=True)
-class SchottkyFit:
+class SchottkyFit(_BarrierFit):
     """Result of :func:`fit_schottky`: ln|I| = intercept + slope_per_sqrtV sqrt(|V|)."""
 
-    phi_J: float
     eps_r: float
     slope_per_sqrtV: float
     intercept: float
     T_K: float
     mass_kg: float
     thickness_m: float
-    rms_log_residual: float
-    V_window_V: tuple[float, float]
-    n_points: int
-
-    @property
-    def phi_eV(self) -> float:
-        return self.phi_J / _EV
 
 
 @dataclass(frozen=True)
-class ThermionicFit:
+class ThermionicFit(_BarrierFit):
     """Result of :func:`fit_thermionic_forward`."""
 
-    phi_J: float
     ideality: float
     T_K: float
     mass_kg: float
-    rms_log_residual: float
-    V_window_V: tuple[float, float]
-    n_points: int
-
-    @property
-    def phi_eV(self) -> float:
-        return self.phi_J / _EV
 
 
 # --------------------------------------------------------------------------------------- helpers

@@ -95,12 +95,16 @@ class VacancyKinetics:
 class DomainEnsemble:
     """Polarization as parallel columns (domains), each with Landau-Khalatnikov dynamics whose
     viscosity follows Merz's law: rho(E) = rho0 exp(E_a/|E|) (Merz, Phys. Rev. 95, 690 (1954)); the
-    activation fields E_a of the columns are Gaussian quantiles (mean, relative spread); equal areas."""
+    activation fields E_a of the columns are Gaussian quantiles (mean, relative spread); equal areas.
+
+    Defaults: E_a = 1e10 V/m, the order implied by Merz's law with switching in 1e-7-1e-4 s at
+    ~6-11 MV/cm (research/feasibility.md §3); rho0 = 100 Ohm m, inside 38-3.8e4 Ohm m that gives the
+    paper's 1e-7-1e-4 s switching times (research/physics.md §2.4). Both await the switching calibration."""
 
     columns: int = 8
-    lk_viscosity_ohm_m: float = 1.0
-    activation_field_V_per_m: float = 2.0e9
-    activation_spread: float = 0.2
+    lk_viscosity_ohm_m: float = 100.0
+    activation_field_V_per_m: float = 1.0e10
+    activation_spread: float = 0.15
 
     def __post_init__(self):
         require_integer("domains.columns", self.columns, 1, 512)
