@@ -20,11 +20,11 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import constants as sc
-from scipy import sparse
 from scipy.stats import norm
 
 from solvers import poisson
 from solvers.hopping import hopping_flux_numba
+from solvers.sparse_pattern import SparsePattern
 
 from .electrostatics import BandProfile, Electrostatics
 from .landau import LandauCoefficients, strained_batio3
@@ -104,6 +104,7 @@ class ColumnModel:
         self._r = np.empty(L.n_nodes)
         self._ab = np.empty((3, L.n_nodes))
         self._flux = [np.empty(L.n_fe - 1) for _ in range(4)]
+        self._pattern = None
 
     # --- states ------------------------------------------------------------------------------
 
@@ -149,12 +150,15 @@ class ColumnModel:
         args = es._args(V, Pc, NV)
         poisson.assemble_numba(psi, *args, self._r, self._ab)
         f = np.zeros(L.size)
-        rows, cols, vals = [], [], []
+        vals = []
+        record = self._pattern is None          # the structure is fixed: record it on the first call
+        rows, cols = [], []
 
         def add(r, c, v):
-            rows.append(np.atleast_1d(r))
-            cols.append(np.atleast_1d(c))
-            vals.append(np.atleast_1d(v).astype(float))
+            if record:
+                rows.append(np.broadcast_to(r, np.shape(v) or (1,)).ravel())
+                cols.append(np.broadcast_to(c, np.shape(v) or (1,)).ravel())
+            vals.append(np.ravel(v))
 
         # Gauss's law rows (algebraic).
         n = L.n_nodes
@@ -251,9 +255,9 @@ class ColumnModel:
         add(L.P, 0, dfP_dE / self.d)
         add(L.P, i_d, -dfP_dE / self.d)
 
-        J = sparse.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                              shape=(L.size, L.size))
-        return f, J
+        if record:
+            self._pattern = SparsePattern(np.concatenate(rows), np.concatenate(cols), (L.size, L.size))
+        return f, self._pattern.assemble(np.concatenate(vals))
 
     def limit_update(self, y, dy):
         """Newton damping: log-compress potential updates beyond V_t, keep densities >= 0."""

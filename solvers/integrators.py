@@ -165,6 +165,8 @@ class _Engine:
         self.limit = getattr(problem, "limit_update", None)
         self.stats = stats
         self.last = {}                       # diagnostics of the last failure / Newton
+        self.reuse = False                   # keep the Newton LU across iterations, stages and steps
+        self._lu, self._lu_key = None, None
 
     # -------------------------------------------------------------- helpers
     def weights(self, y):
@@ -191,11 +193,42 @@ class _Engine:
         return np.where(self.diff, f, 0.0)
 
     # -------------------------------------------------------------- stage Newton
+    def _factor(self, J, c, t, it, upd, res):
+        """LU of the Newton matrix M - diag(c) J (diag(c) scales rows)."""
+        Jc = sp.csc_matrix(J, dtype=float, copy=True)
+        if Jc.shape != (self.mass.size, self.mass.size):
+            raise ValueError(f"Jacobian has shape {Jc.shape}, expected {(self.mass.size,) * 2}")
+        Jc.data *= c[Jc.indices]                         # row scaling diag(c) J
+        self.stats.n_jac += 1
+        try:
+            lu = splu((self.M - Jc).tocsc())
+        except RuntimeError as exc:
+            raise _StepFailure(f"Newton matrix is singular ({exc})", t=t, iteration=it, newton_update=upd,
+                               newton_residual=res) from None
+        self.stats.n_lu += 1
+        return lu
+
     def newton(self, t, guess, c, b, w):
         """Solve mass*y - c*f(t, y) - b = 0; c = a h on differential rows, 1 on algebraic rows (b = 0 there).
 
-        Returns (y, lu, iterations); raises _StepFailure.
+        With ``reuse_jacobian`` the LU of the last Newton matrix is kept while its coefficient c is the
+        same (both TR-BDF2 stages share a = (2 - sqrt 2)/2 h) and Newton converges fast with it; a slow
+        or failing iteration refactors at the current iterate. Returns (y, lu, iterations); raises
+        _StepFailure.
         """
+        key = float(c[self.diff][0]) if np.any(self.diff) else 1.0
+        lu = self._lu if (self.reuse and self._lu is not None and self._lu_key == key) else None
+        fresh = lu is None
+        try:
+            return self._newton(t, guess, c, b, w, lu)
+        except _StepFailure:
+            if fresh:
+                raise
+            self._lu = None                       # stale LU: retry once with fresh factorizations
+            return self._newton(t, guess, c, b, w, None)
+
+    def _newton(self, t, guess, c, b, w, lu):
+        key = float(c[self.diff][0]) if np.any(self.diff) else 1.0
         y = guess.copy()
         prev = np.inf
         upd = res = np.nan
@@ -211,17 +244,9 @@ class _Engine:
             if not np.isfinite(res):
                 raise _StepFailure("Newton residual is not finite", t=t, iteration=it, newton_update=upd,
                                    newton_residual=res, worst_component=int(np.argmax(~np.isfinite(R))))
-            Jc = sp.csc_matrix(J, dtype=float, copy=True)
-            if Jc.shape != (y.size, y.size):
-                raise ValueError(f"Jacobian has shape {Jc.shape}, expected {(y.size, y.size)}")
-            Jc.data *= c[Jc.indices]                         # row scaling diag(c) J
-            self.stats.n_jac += 1
-            try:
-                lu = splu((self.M - Jc).tocsc())
-            except RuntimeError as exc:
-                raise _StepFailure(f"Newton matrix is singular ({exc})", t=t, iteration=it, newton_update=upd,
-                                   newton_residual=res) from None
-            self.stats.n_lu += 1
+            if lu is None or not self.reuse:
+                lu = self._factor(J, c, t, it, upd, res)
+                self._lu, self._lu_key = lu, key
             dy = -lu.solve(R)
             scaled = np.abs(dy) / w
             upd = _rms(scaled)
@@ -238,6 +263,8 @@ class _Engine:
                 return y, lu, it
             if it >= 2 and upd > 2.0 * prev:
                 raise _StepFailure("Newton diverges", t=t, iteration=it, **self.last)
+            if self.reuse and it >= 2 and upd > 0.3 * prev:
+                lu = None                          # slow contraction: refactor at the current iterate
             prev = upd
         raise _StepFailure("Newton did not converge", t=t, iteration=self.newton_max_iter, **self.last)
 
@@ -386,7 +413,8 @@ def integrate(problem, t0: float, y0, t_end: float, *, rtol: float = 1e-6, atol=
               newton_max_iter: int = 10, init_tol: float = 1e-6, init_max_iter: int = 50,
               fac_max: float = 5.0, fac_min: float = 0.2, safety: float = 0.9, max_steps: int = 1_000_000,
               callback: Optional[Callable[[float, np.ndarray], None]] = None,
-              progress: Optional[Callable[[float], None]] = None) -> IntegrationResult:
+              progress: Optional[Callable[[float], None]] = None,
+              reuse_jacobian: bool = True) -> IntegrationResult:
     """Integrate M y' = f(t, y) from (t0, y0) to t_end with adaptive TR-BDF2 (module docstring).
 
     rtol (scalar), atol (scalar or per component, > 0): weights w_i = atol_i + rtol |y_i| of the error and
@@ -398,6 +426,9 @@ def integrate(problem, t0: float, y0, t_end: float, *, rtol: float = 1e-6, atol=
     largest error). ``fixed_step``: constant step (shortened only to land on stops), no error control, a
     failed Newton raises. ``filter_error``: Hosea-Shampine filtering of the estimate. ``callback(t, y)``
     after each accepted step; ``progress(fraction)`` likewise with (t - t0)/(t_end - t0).
+    ``reuse_jacobian``: simplified Newton, the LU of the Newton matrix kept while its coefficient is unchanged
+    and Newton contracts fast (refactored otherwise); steps growing by less than 1.5x keep their size so the
+    LU carries over. The converged solution and the error control are the same; only the work changes.
     A failed integration raises SolverError and returns nothing.
     """
     start = time.perf_counter()
@@ -409,6 +440,7 @@ def integrate(problem, t0: float, y0, t_end: float, *, rtol: float = 1e-6, atol=
     if not np.all(np.isfinite(y)):
         raise ValueError("y0 is not finite")
     eng = _problem_engine(problem, y, rtol, atol, newton_tol, newton_max_iter, stats)
+    eng.reuse = bool(reuse_jacobian) and fixed_step is None
     check = getattr(problem, "check", None)
     if fixed_step is not None and not fixed_step > 0.0:
         raise ValueError("fixed_step must be > 0")
@@ -546,6 +578,8 @@ def integrate(problem, t0: float, y0, t_end: float, *, rtol: float = 1e-6, atol=
                 h = max(h, min(h_plan, h_step * raw))
             if rejected_last:
                 h = min(h, h_step)
+            if eng.reuse and h_step <= h < 1.5 * h_step and h_step >= h_plan:
+                h = h_step                          # keep the step (and its LU) for modest growth
         rejected_last = False
         if callback is not None:
             callback(t, y.copy())
