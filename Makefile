@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 FTJ := $(VENV)/bin/ftjphys
 STAMP := $(VENV)/.installed
 # Scenarios with a make target of the same name (results/<name>.h5 and .png).
-FIGURES := fig5
+FIGURES := fig5 fig2a fig2b fig2c figS5 pt_electrode
 
 .PHONY: help all install test test-full bench figures clean $(FIGURES)
 
@@ -37,6 +37,21 @@ bench: $(STAMP)  ## benchmarks: numba kernels against their numpy twins
 
 fig5: $(STAMP)  ## Fig. 5: I-V of HRS/LRS1/LRS2, DT/FN/TE fits, band diagrams
 	$(FTJ) run fig5 --out results/fig5.h5
+
+fig2a: $(STAMP)  ## Fig. 2a: bipolar I-V sweeps, set/reset voltages, ON/OFF ratio
+	$(FTJ) run fig2a --out results/fig2a.h5
+
+fig2b: $(STAMP)  ## Fig. 2b: R-V loops for 1 us - 1 ms writes, R_LRS/R_HRS, switching windows
+	$(FTJ) run fig2b --out results/fig2b.h5
+
+fig2c: $(STAMP)  ## Fig. 2c: retention of HRS, intermediate and LRS to 1e4 s
+	$(FTJ) run fig2c --out results/fig2c.h5
+
+figS5: $(STAMP)  ## Fig. S5: reference device without vacancy migration, R-V loop and asymmetry
+	$(FTJ) run figS5 --out results/figS5.h5
+
+pt_electrode: $(STAMP)  ## Pt top electrode: R-V loop and switching asymmetry beside Cr
+	$(FTJ) run pt_electrode --out results/pt_electrode.h5
 
 clean:  ## remove generated results (keeps results/README.md)
 	find results -type f ! -name README.md -delete

@@ -13,6 +13,11 @@ from types import ModuleType
 #: Scenario name -> importable module path.
 SCENARIOS: dict[str, str] = {
     "fig5": "scenarios.fig5",
+    "fig2a": "scenarios.fig2a",
+    "fig2b": "scenarios.fig2b",
+    "fig2c": "scenarios.fig2c",
+    "figS5": "scenarios.figS5",
+    "pt_electrode": "scenarios.pt_electrode",
 }
 
 REQUIRED_ATTRIBUTES = ("NAME", "DESCRIPTION", "config", "run", "plot")
