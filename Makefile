@@ -32,7 +32,7 @@ test: $(STAMP)  ## the test suite (quick scenario runs)
 test-full: $(STAMP)  ## the test suite plus full-resolution checks
 	$(PY) -m pytest -q --runslow
 
-bench: $(STAMP)  ## benchmarks: numba kernels against their numpy twins
+bench: $(STAMP)  ## benchmarks: kernels vs numpy twins, coupled integrator vs solve_ivp BDF
 	$(PY) -m scenarios.bench
 
 fig5: $(STAMP)  ## Fig. 5: I-V of HRS/LRS1/LRS2, DT/FN/TE fits, band diagrams
