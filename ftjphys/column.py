@@ -45,6 +45,7 @@ class Layout:
     n_nodes: int
     n_fe: int          # ferroelectric nodes
     n_traps: int       # trap classes carried as unknowns (0 without traps)
+    n_exchange: int = 0  # interface site classes (0: blocking top interface)
 
     @property
     def psi(self):
@@ -59,8 +60,13 @@ class Layout:
         return slice(start, start + self.n_fe)
 
     @property
+    def theta(self):
+        start = self.n_nodes + self.n_fe * (1 + self.n_traps)
+        return slice(start, start + self.n_exchange)
+
+    @property
     def P(self):
-        return self.n_nodes + self.n_fe * (1 + self.n_traps)
+        return self.n_nodes + self.n_fe * (1 + self.n_traps) + self.n_exchange
 
     @property
     def size(self):
@@ -81,7 +87,8 @@ class ColumnModel:
         self.Vt = self.kT / sc.e
         self.z = float(params.vacancy_charge_number)
         n_traps = v.trap_classes if (v.trap_site_density_m3 > 0 and v.migration) else 0
-        self.layout = Layout(m.n_nodes, m.interface_index + 1, n_traps)
+        n_exchange = v.exchange_classes if (v.exchange_site_density_m2 > 0 and v.migration) else 0
+        self.layout = Layout(m.n_nodes, m.interface_index + 1, n_traps, n_exchange)
         L = self.layout
         self.vol = m.node_volume_fe_m[: L.n_fe].copy()
         self.h_fe = m.h_m[: L.n_fe - 1].copy()
@@ -93,6 +100,15 @@ class ColumnModel:
             self.release0 = v.attempt_frequency_Hz * np.exp(-self.trap_energies_J / self.kT)
             self.capture = v.attempt_frequency_Hz * np.exp(-v.trap_capture_energy_J / self.kT)
             self.trap_sites = v.trap_site_density_m3 / n_traps
+        if n_exchange:
+            self.exchange_sites_m2 = v.exchange_site_density_m2 / n_exchange
+            barriers = gaussian_quantiles(v.exchange_barrier_J, v.exchange_barrier_spread_J, n_exchange)
+            self.exchange_rate0 = v.attempt_frequency_Hz * np.exp(-barriers / self.kT)
+            # The potential drop of the reaction is taken across the first interface layer of the film.
+            self.exchange_node = int(np.argmin(np.abs(m.x_m[: L.n_fe] - v.exchange_layer_thickness_m)))
+            self.exchange_node = max(self.exchange_node, 1)
+            # Reference density of the back reaction: the site density spread over the interface layer.
+            self.exchange_N_ref = v.exchange_site_density_m2 / v.exchange_layer_thickness_m
         self.landau = landau or strained_batio3(params.temperature_K, params.ferroelectric.misfit_strain)
         self.rho0 = params.domains.lk_viscosity_ohm_m
         self.Ea = activation_field_V_per_m
@@ -100,6 +116,7 @@ class ColumnModel:
         self.mass[L.N] = self.vol
         for k in range(n_traps):
             self.mass[L.T(k)] = self.vol
+        self.mass[L.theta] = getattr(self, "exchange_sites_m2", 0.0)
         self.mass[L.P] = 1.0
         self._r = np.empty(L.n_nodes)
         self._ab = np.empty((3, L.n_nodes))
@@ -130,6 +147,11 @@ class ColumnModel:
     def vacancy_count_m2(self, y) -> float:
         """Areal vacancy count (mobile + trapped) in the ferroelectric."""
         return float(np.sum(self.vol * self.total_vacancy_nodes(y)[: self.layout.n_fe]))
+
+    def exchanged_count_m2(self, y) -> float:
+        """Vacancies the top-interface reservoir has given to the film (sum of n_k theta_k)."""
+        L = self.layout
+        return float(np.sum(self.mass[L.theta] * y[L.theta])) if L.n_exchange else 0.0
 
     def band_profile(self, y, bias_V: float) -> BandProfile:
         L = self.layout
@@ -242,6 +264,33 @@ class ColumnModel:
                     add(row, il, sign * self.vol * dnet_dE / span)
                     add(row, ir, -sign * self.vol * dnet_dE / span)
 
+        # Butler-Volmer exchange at the top interface: each site class k gives (theta_k up) or takes
+        # back a vacancy; rates r_f = k0 (1 - theta) e^(alpha z eta/V_t), r_b = k0 theta (N_0/N_ref)
+        # e^(-(1 - alpha) z eta/V_t), eta = psi(0) - psi(delta). Node 0 receives n_k (r_f - r_b).
+        if L.n_exchange:
+            v = self.params.vacancies
+            alpha, j = v.exchange_transfer_coefficient, self.exchange_node
+            eta = psi[0] - psi[j]
+            ef = np.exp(alpha * self.z * eta / self.Vt)
+            eb = np.exp(-(1.0 - alpha) * self.z * eta / self.Vt)
+            th = y[L.theta]
+            x0 = N[0] / self.exchange_N_ref
+            rf = self.exchange_rate0 * (1.0 - th) * ef
+            rb = self.exchange_rate0 * th * x0 * eb
+            net = rf - rb
+            ns = self.exchange_sites_m2
+            f[L.theta] += ns * net
+            f[L.N.start] += ns * float(net.sum())
+            dnet_dth = -self.exchange_rate0 * (ef + x0 * eb)
+            dnet_dN0 = -self.exchange_rate0 * th * eb / self.exchange_N_ref
+            dnet_deta = (rf * alpha + rb * (1.0 - alpha)) * self.z / self.Vt
+            ths = L.theta.start + np.arange(L.n_exchange)
+            for row in (ths, np.full(L.n_exchange, L.N.start)):
+                add(row, ths, ns * dnet_dth)
+                add(row, np.full(L.n_exchange, L.N.start), ns * dnet_dN0)
+                add(row, np.zeros(L.n_exchange, dtype=int), ns * dnet_deta)
+                add(row, np.full(L.n_exchange, j), -ns * dnet_deta)
+
         # Landau-Khalatnikov with Merz viscosity.
         i_d = L.n_fe - 1
         E_fe = (psi[0] - psi[i_d]) / self.d
@@ -260,14 +309,23 @@ class ColumnModel:
         return f, self._pattern.assemble(np.concatenate(vals))
 
     def limit_update(self, y, dy):
-        """Newton damping: log-compress potential updates beyond V_t, keep densities >= 0."""
+        """Newton damping: log-compress potential updates beyond V_t; keep densities >= 0 and occupations
+        <= 1 by scaling the density and occupation updates by one common factor (a uniform scaling keeps
+        the discrete vacancy count exactly conserved, a componentwise clip would not)."""
         L = self.layout
         dpsi = dy[L.psi]
         big = np.abs(dpsi) > self.Vt
         dpsi[big] = np.sign(dpsi[big]) * self.Vt * np.log1p(np.abs(dpsi[big]) / self.Vt)
         dens = slice(L.N.start, L.P)
         yd, dd = y[dens], dy[dens]
+        scale = 1.0
         neg = (yd + dd) < 0
         if np.any(neg):
-            dd[neg] = -0.9 * yd[neg]
+            scale = min(scale, float(np.min(0.9 * yd[neg] / -dd[neg])))
+        th, dth = y[L.theta], dy[L.theta]
+        over = (th + dth) > 1.0
+        if np.any(over):
+            scale = min(scale, float(np.min(0.9 * (1.0 - th[over]) / dth[over])))
+        if scale < 1.0:
+            dd *= scale
         return dy
