@@ -24,6 +24,7 @@ from scipy.stats import norm
 
 from solvers import poisson
 from solvers.hopping import hopping_flux_numba
+from solvers.column_kernel import column_rhs_numba, entry_count
 from solvers.sparse_pattern import SparsePattern
 
 from .electrostatics import BandProfile, Electrostatics
@@ -122,6 +123,18 @@ class ColumnModel:
         self._ab = np.empty((3, L.n_nodes))
         self._flux = [np.empty(L.n_fe - 1) for _ in range(4)]
         self._pattern = None
+        count = entry_count(L.n_nodes, L.n_fe, L.n_traps, L.n_exchange, self.D > 0)
+        self._coo = (np.empty(count, dtype=np.int64), np.empty(count, dtype=np.int64), np.empty(count))
+        self._kernel_consts = {
+            "x_fe": m.x_m[: L.n_fe].copy(),
+            "release0": getattr(self, "release0", np.zeros(0)),
+            "capture": getattr(self, "capture", 0.0),
+            "trap_sites": getattr(self, "trap_sites", 1.0),
+            "ex_rate0": getattr(self, "exchange_rate0", np.zeros(0)),
+            "ex_sites": getattr(self, "exchange_sites_m2", 0.0),
+            "ex_node": getattr(self, "exchange_node", 1),
+            "ex_Nref": getattr(self, "exchange_N_ref", 1.0),
+        }
 
     # --- states ------------------------------------------------------------------------------
 
@@ -161,8 +174,41 @@ class ColumnModel:
 
     # --- the DAE ------------------------------------------------------------------------------
 
+    def residual(self, t, y):
+        """f(t, y) alone (the kernel computes the Jacobian entries too; they are not assembled)."""
+        return self._evaluate(t, y)
+
     def rhs(self, t, y):
-        """f(t, y) and its sparse Jacobian."""
+        """f(t, y) and its sparse Jacobian (numba kernel :func:`solvers.column_kernel.column_rhs_numba`)."""
+        f = self._evaluate(t, y)
+        return f, self._pattern.assemble(self._coo[2])
+
+    def _evaluate(self, t, y):
+        L, es = self.layout, self.es
+        V = float(self.bias_V(t))
+        psi = y[L.psi]
+        P = float(y[L.P])
+        NV = self.total_vacancy_nodes(y)
+        args = es._args(V, es.polarization_cells(P), NV)
+        poisson.assemble_numba(psi, *args, self._r, self._ab)
+        T = y[L.N.stop: L.theta.start].reshape(L.n_traps, L.n_fe)
+        f = np.empty(L.size)
+        rows, cols, vals = self._coo
+        v = self.params.vacancies
+        k = self._kernel_consts
+        used = column_rhs_numba(psi, y[L.N], T, y[L.theta], P, self._r, self._ab, self.vol, self.h_fe,
+                                k["x_fe"], sc.e, self.z, self.Vt, self.D, v.hop_distance_m, k["release0"],
+                                k["capture"], k["trap_sites"], v.trap_activation_length_m, k["ex_rate0"],
+                                k["ex_sites"], v.exchange_transfer_coefficient, k["ex_node"], k["ex_Nref"],
+                                es.robin_c, self.Ea, FIELD_SMOOTHING_V_PER_M, self.rho0, self.landau.a2,
+                                self.landau.a4, self.landau.a6, self.d, f, rows, cols, vals)
+        if self._pattern is None:
+            assert used == rows.size
+            self._pattern = SparsePattern(rows.copy(), cols.copy(), (L.size, L.size))
+        return f
+
+    def rhs_reference(self, t, y):
+        """Plain numpy twin of :meth:`rhs` (same f and Jacobian), used by the tests."""
         L, es, m = self.layout, self.es, self.es.mesh
         V = float(self.bias_V(t))
         psi = y[L.psi]
@@ -172,14 +218,11 @@ class ColumnModel:
         args = es._args(V, Pc, NV)
         poisson.assemble_numba(psi, *args, self._r, self._ab)
         f = np.zeros(L.size)
-        vals = []
-        record = self._pattern is None          # the structure is fixed: record it on the first call
-        rows, cols = [], []
+        rows, cols, vals = [], [], []
 
         def add(r, c, v):
-            if record:
-                rows.append(np.broadcast_to(r, np.shape(v) or (1,)).ravel())
-                cols.append(np.broadcast_to(c, np.shape(v) or (1,)).ravel())
+            rows.append(np.broadcast_to(r, np.shape(v) or (1,)).ravel())
+            cols.append(np.broadcast_to(c, np.shape(v) or (1,)).ravel())
             vals.append(np.ravel(v))
 
         # Gauss's law rows (algebraic).
@@ -237,7 +280,6 @@ class ColumnModel:
             E[1:-1] = (p[:-2] - p[2:]) / (x[2:] - x[:-2])
             E[0] = (p[0] - p[1]) / (x[1] - x[0])
             E[-1] = (p[-2] - p[-1]) / (x[-1] - x[-2])
-            dE = np.zeros((L.n_fe, 2))   # dE_i/dpsi at the two stencil nodes (left, right)
             il = np.concatenate(([0], fe_idx[:-2], [L.n_fe - 2]))
             ir = np.concatenate(([1], fe_idx[2:], [L.n_fe - 1]))
             span = x[ir] - x[il]
@@ -304,9 +346,8 @@ class ColumnModel:
         add(L.P, 0, dfP_dE / self.d)
         add(L.P, i_d, -dfP_dE / self.d)
 
-        if record:
-            self._pattern = SparsePattern(np.concatenate(rows), np.concatenate(cols), (L.size, L.size))
-        return f, self._pattern.assemble(np.concatenate(vals))
+        J = SparsePattern(np.concatenate(rows), np.concatenate(cols), (L.size, L.size))
+        return f, J.assemble(np.concatenate(vals))
 
     def limit_update(self, y, dy):
         """Newton damping: log-compress potential updates beyond V_t; keep densities >= 0 and occupations

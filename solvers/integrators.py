@@ -45,6 +45,7 @@ global error ~ tol^(p/(p+1)) = tol^(2/3).
 
 Problem interface (duck-typed):
   * ``problem.mass``: 1D array of the diagonal of M (>= 0; 0 marks an algebraic row);
+  * optional ``problem.residual(t, y) -> f``: f alone, used while a kept LU makes J unnecessary;
   * ``problem.rhs(t, y) -> (f, J)``: f a 1D array, J = df/dy a scipy.sparse matrix (or anything
     ``scipy.sparse.csc_matrix`` accepts). It may raise SolverError, ValueError or ArithmeticError for an
     unusable state: the step is then treated as a Newton failure;
@@ -163,6 +164,7 @@ class _Engine:
         self.newton_tol = float(newton_tol)
         self.newton_max_iter = int(newton_max_iter)
         self.limit = getattr(problem, "limit_update", None)
+        self.residual = getattr(problem, "residual", None)   # optional f(t, y) without the Jacobian
         self.stats = stats
         self.last = {}                       # diagnostics of the last failure / Newton
         self.reuse = False                   # keep the Newton LU across iterations, stages and steps
@@ -235,16 +237,23 @@ class _Engine:
         for it in range(1, self.newton_max_iter + 1):
             self.stats.n_newton_iterations += 1
             try:
-                f, J = self.rhs(t, y)
+                if lu is not None and self.residual is not None:
+                    f, J = self.residual(t, y), None          # the LU is kept: no Jacobian needed
+                    self.stats.n_rhs += 1
+                else:
+                    f, J = self.rhs(t, y)
             except RECOVERABLE as exc:
                 raise _StepFailure(f"rhs raised {type(exc).__name__}: {exc}", t=t, iteration=it,
                                    newton_update=upd, newton_residual=res) from None
+            f = np.asarray(f, dtype=float).ravel()
             R = self.mass * y - c * f - b
             res = float(np.max(np.abs(R))) if R.size else 0.0
             if not np.isfinite(res):
                 raise _StepFailure("Newton residual is not finite", t=t, iteration=it, newton_update=upd,
                                    newton_residual=res, worst_component=int(np.argmax(~np.isfinite(R))))
             if lu is None or not self.reuse:
+                if J is None:
+                    f, J = self.rhs(t, y)
                 lu = self._factor(J, c, t, it, upd, res)
                 self._lu, self._lu_key = lu, key
             dy = -lu.solve(R)
@@ -427,8 +436,8 @@ def integrate(problem, t0: float, y0, t_end: float, *, rtol: float = 1e-6, atol=
     failed Newton raises. ``filter_error``: Hosea-Shampine filtering of the estimate. ``callback(t, y)``
     after each accepted step; ``progress(fraction)`` likewise with (t - t0)/(t_end - t0).
     ``reuse_jacobian``: simplified Newton, the LU of the Newton matrix kept while its coefficient is unchanged
-    and Newton contracts fast (refactored otherwise); steps growing by less than 1.5x keep their size so the
-    LU carries over. The converged solution and the error control are the same; only the work changes.
+    and Newton contracts fast (refactored otherwise). The converged solution and the error control are the
+    same; only the work changes.
     A failed integration raises SolverError and returns nothing.
     """
     start = time.perf_counter()
@@ -578,8 +587,6 @@ def integrate(problem, t0: float, y0, t_end: float, *, rtol: float = 1e-6, atol=
                 h = max(h, min(h_plan, h_step * raw))
             if rejected_last:
                 h = min(h, h_step)
-            if eng.reuse and h_step <= h < 1.5 * h_step and h_step >= h_plan:
-                h = h_step                          # keep the step (and its LU) for modest growth
         rejected_last = False
         if callback is not None:
             callback(t, y.copy())

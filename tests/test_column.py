@@ -65,3 +65,20 @@ def test_gaussian_quantiles():
     assert q.mean() == pytest.approx(1.0, abs=1e-12)
     assert np.all(np.diff(q) > 0)
     assert gaussian_quantiles(2.0, 0.0, 3).tolist() == [2.0, 2.0, 2.0]
+
+
+@pytest.mark.parametrize("changes", [{}, {"vacancies.exchange_site_density_m2": 2e17},
+                                     {"vacancies.migration": False}, {"top_electrode.screening_length_m": 0.0}])
+def test_numba_kernel_equals_numpy_twin(changes):
+    """The numba right-hand side and Jacobian equal the numpy reference to round-off."""
+    cm, y = _model(**changes)
+    L = cm.layout
+    rng = np.random.default_rng(3)
+    for k in range(L.n_traps):
+        y[L.T(k)] = rng.uniform(0.1, 0.5, L.n_fe) * 1e25
+    y[L.theta] = rng.uniform(0.1, 0.9, L.n_exchange)
+    f1, J1 = cm.rhs(0.0, y)
+    f2, J2 = cm.rhs_reference(0.0, y)
+    assert np.allclose(f1, f2, rtol=1e-12, atol=1e-12 * np.abs(f2).max())
+    d = (J1 - J2).toarray()
+    assert np.max(np.abs(d)) <= 1e-12 * np.abs(J2.toarray()).max()
