@@ -57,3 +57,14 @@ def parameter_quantities(params: DeviceParameters, prefix: str = "/parameters") 
         out[f"{prefix}/calibrated/{name}__reading"] = Quantity(
             f"fitted to: {cal.fitted_to}; reading: {cal.reading}", "1", f"what {key} is fitted to and means")
     return out
+
+
+def open_result_for_plot(h5_path):
+    """(pyplot with the Agg backend, the stored result): every figure is drawn from its HDF5 file alone."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .store import read_result
+
+    return plt, read_result(h5_path)

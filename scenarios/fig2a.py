@@ -18,7 +18,7 @@ import numpy as np
 from ftjphys.protocols import DCSweep, Protocol
 from ftjphys.switching_analysis import DEFAULT_MIN_RATIO, iv_switching, reversal_voltage
 
-from .common import parameter_quantities
+from .common import open_result_for_plot, parameter_quantities
 from .store import Quantity, RunResult
 from .switching import DeviceRunner, base_config, column_quantities, initial_state, join, parameter_sets
 
@@ -109,13 +109,7 @@ def run(cfg: dict, progress: bool = True) -> RunResult:
 
 
 def plot(h5_path, png_path) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from .store import read_result
-
-    r = read_result(h5_path)
+    plt, r = open_result_for_plot(h5_path)
     d = r.data
     lit = "/iv/literature/I_A" in d
     fig, ax = plt.subplots(1, 3, figsize=(16, 4.6))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .common import parameter_quantities
+from .common import open_result_for_plot, parameter_quantities
 from .store import Quantity, RunResult
 from .switching import (
     QUICK_LOOP_OVERRIDES,
@@ -66,13 +66,7 @@ def run(cfg: dict, progress: bool = True) -> RunResult:
 
 
 def plot(h5_path, png_path) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from .store import read_result
-
-    r = read_result(h5_path)
+    plt, r = open_result_for_plot(h5_path)
     d = r.data
     lit = "/loops/literature/R_ohm" in d
     fig, ax = plt.subplots(1, 3 if lit else 2, figsize=(16 if lit else 11, 4.6))

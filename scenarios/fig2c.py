@@ -15,7 +15,7 @@ import numpy as np
 
 from ftjphys.protocols import Hold, Protocol, Pulse, Read
 
-from .common import parameter_quantities
+from .common import open_result_for_plot, parameter_quantities
 from .store import Quantity, RunResult
 from .switching import QUICK_LOOP_OVERRIDES, DeviceRunner, base_config, initial_state, join, parameter_sets
 
@@ -127,13 +127,7 @@ def run(cfg: dict, progress: bool = True) -> RunResult:
 
 
 def plot(h5_path, png_path) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from .store import read_result
-
-    r = read_result(h5_path)
+    plt, r = open_result_for_plot(h5_path)
     d = r.data
     lit = "/retention/literature/R_ohm" in d
     fig, ax = plt.subplots(1, 2 if lit else 1, figsize=(12 if lit else 6.5, 4.6), squeeze=False)

@@ -15,7 +15,7 @@ from scipy import constants as sc
 
 from ftjphys.transport_analysis import AnalysisSettings, analyse
 
-from .common import device_parameters, parameter_quantities
+from .common import device_parameters, open_result_for_plot, parameter_quantities
 from .store import Quantity, RunResult
 
 NAME = "fig5"
@@ -109,15 +109,9 @@ def run(cfg: dict, progress: bool = True) -> RunResult:
 
 
 def plot(h5_path, png_path) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     from ftjphys import barrier_models as bm
 
-    from .store import read_result
-
-    r = read_result(h5_path)
+    plt, r = open_result_for_plot(h5_path)
     d = {k: q.values for k, q in r.data.items()}
     fig, ax = plt.subplots(1, 3, figsize=(15, 4.6))
     colors = {"HRS": "tab:red", "LRS1": "tab:blue", "LRS2": "tab:green"}

@@ -9,6 +9,7 @@ what the model gives.
 
 from __future__ import annotations
 
+from .common import open_result_for_plot
 from .store import RunResult
 from .switching import QUICK_LOOP_OVERRIDES, base_config, compare_loops, loop_config, plot_loops
 
@@ -36,13 +37,7 @@ def run(cfg: dict, progress: bool = True) -> RunResult:
 
 
 def plot(h5_path, png_path) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from .store import read_result
-
-    r = read_result(h5_path)
+    plt, r = open_result_for_plot(h5_path)
     d = r.data
     top = r.config["top_electrode"]
     groups = [g for g in ("", "/literature") if f"/loops{g}/R_ohm" in d]
