@@ -11,7 +11,10 @@ c_k = nu0 e^(-E_cap/kT) N (1 - T_k/S_k); release r_k = nu0 e^(-E_k/kT) cosh(z a_
 (field-assisted in either direction; E_k Gaussian quantiles). Both mobile and trapped vacancies carry
 charge +z e. The Landau-Khalatnikov field is the mean field across the ferroelectric from the Poisson
 solution, E = (psi(0) - psi(d)) / d, so vacancies and polarization meet only through electrostatics.
-rho(E) = rho0 exp(E_a / |E|) (Merz's law), |E| smoothed as sqrt(E^2 + E_s^2).
+rho = rho0 exp(E_a / |E|) (Merz's law, |E| smoothed as sqrt(E^2 + E_s^2)) where reversal needs nucleation,
+i.e. for |P| below the spontaneous polarization Ps; beyond Ps the motion is the reversible relaxation of
+the lattice and rho = rho0 (a tanh gate of width 0.01 C/m^2 in |P| - Ps joins the two). Without the gate a
+polarization driven beyond Ps by a write pulse would stay frozen there after the pulse.
 """
 
 from __future__ import annotations
@@ -28,10 +31,11 @@ from solvers.column_kernel import column_rhs_numba, entry_count
 from solvers.sparse_pattern import SparsePattern
 
 from .electrostatics import BandProfile, Electrostatics
-from .landau import LandauCoefficients, strained_batio3
+from .landau import LandauCoefficients, film_landau
 from .parameters import DeviceParameters
 
 FIELD_SMOOTHING_V_PER_M = 1e6
+GATE_WIDTH_C_PER_M2 = 0.01
 
 
 def gaussian_quantiles(mean: float, sigma: float, n: int) -> np.ndarray:
@@ -110,7 +114,8 @@ class ColumnModel:
             self.exchange_node = max(self.exchange_node, 1)
             # Reference density of the back reaction: the site density spread over the interface layer.
             self.exchange_N_ref = v.exchange_site_density_m2 / v.exchange_layer_thickness_m
-        self.landau = landau or strained_batio3(params.temperature_K, params.ferroelectric.misfit_strain)
+        self.landau = landau or film_landau(params)
+        self.Ps = max(self.landau.spontaneous_polarization_C_per_m2(), 1e-3)
         self.rho0 = params.domains.lk_viscosity_ohm_m
         self.Ea = activation_field_V_per_m
         self.mass = np.zeros(L.size)
@@ -201,7 +206,8 @@ class ColumnModel:
                                 k["capture"], k["trap_sites"], v.trap_activation_length_m, k["ex_rate0"],
                                 k["ex_sites"], v.exchange_transfer_coefficient, k["ex_node"], k["ex_Nref"],
                                 es.robin_c, self.Ea, FIELD_SMOOTHING_V_PER_M, self.rho0, self.landau.a2,
-                                self.landau.a4, self.landau.a6, self.d, f, rows, cols, vals)
+                                self.landau.a4, self.landau.a6, self.Ps, GATE_WIDTH_C_PER_M2, self.d,
+                                f, rows, cols, vals)
         if self._pattern is None:
             assert used == rows.size
             self._pattern = SparsePattern(rows.copy(), cols.copy(), (L.size, L.size))
@@ -337,11 +343,16 @@ class ColumnModel:
         i_d = L.n_fe - 1
         E_fe = (psi[0] - psi[i_d]) / self.d
         Emag = np.sqrt(E_fe**2 + FIELD_SMOOTHING_V_PER_M**2)
-        kin = np.exp(-self.Ea / Emag) / self.rho0
-        dkin_dE = kin * self.Ea * E_fe / Emag**3
+        merz = np.exp(-self.Ea / Emag)
+        Ps, dPs = self.Ps, GATE_WIDTH_C_PER_M2
+        gate = 0.5 * (1.0 + np.tanh((P * P - Ps * Ps) / (2.0 * Ps * dPs)))
+        dgate = 0.5 * (1.0 - np.tanh((P * P - Ps * Ps) / (2.0 * Ps * dPs)) ** 2) * P / (Ps * dPs)
+        kin = (gate + (1.0 - gate) * merz) / self.rho0
+        dkin_dE = (1.0 - gate) * merz * self.Ea * E_fe / Emag**3 / self.rho0
+        dkin_dP = dgate * (1.0 - merz) / self.rho0
         drive = E_fe - float(self.landau.dG_dP(P))
         f[L.P] = kin * drive
-        add(L.P, L.P, -kin * float(self.landau.d2G_dP2(P)))
+        add(L.P, L.P, dkin_dP * drive - kin * float(self.landau.d2G_dP2(P)))
         dfP_dE = kin + drive * dkin_dE
         add(L.P, 0, dfP_dE / self.d)
         add(L.P, i_d, -dfP_dE / self.d)

@@ -88,3 +88,11 @@ def strained_batio3(T_K: float = 300.0, misfit_strain: float = -0.022) -> Landau
     a3 = a1 - 2.0 * misfit_strain * Q12 / (s11 + s12)
     a33 = a11 + Q12**2 / (s11 + s12)
     return LandauCoefficients(a3, a33, a111)
+
+
+def film_landau(params) -> LandauCoefficients:
+    """The Landau coefficients of the film of ``params``: strained BaTiO3 at the device temperature with
+    the size-effect shift of the quadratic coefficient, a2 = a3* + ferroelectric.landau_a2_shift."""
+    f = params.ferroelectric
+    bulk = strained_batio3(params.temperature_K, f.misfit_strain)
+    return LandauCoefficients(bulk.a2 + f.landau_a2_shift_J_m_per_C2, bulk.a4, bulk.a6)

@@ -67,6 +67,7 @@ class Ferroelectric:
     misfit_strain: float
     vacancy_band_lowering_J: float = 0.0
     metallization_vacancy_density_m3: float = 0.5e26
+    landau_a2_shift_J_m_per_C2: float = 0.0
     sources: dict = field(default_factory=dict, compare=False)
 
     def vacancy_band_shift_J(self, vacancy_m3):
@@ -92,6 +93,7 @@ class Ferroelectric:
         require_range(f"{self.name}.tunnelling_mass_ratio", self.tunnelling_mass_ratio, 0.01, 50.0)
         require_range(f"{self.name}.misfit_strain", self.misfit_strain, -0.1, 0.1)
         require_range(f"{self.name}.vacancy_band_lowering_J", self.vacancy_band_lowering_J, 0.0, eV(3.0))
+        require_range(f"{self.name}.landau_a2_shift_J_m_per_C2", self.landau_a2_shift_J_m_per_C2, -1e10, 1e10)
         require_range(f"{self.name}.metallization_vacancy_density_m3", self.metallization_vacancy_density_m3,
                       1e22, 1e29)
 
@@ -163,6 +165,7 @@ def barium_titanate(misfit_strain: float = -0.022) -> Ferroelectric:
             "tunnelling_mass_ratio": "free-electron mass; single-band fits give 0.3-1 m0",
             "misfit_strain": "a_STO = 3.905 A, a_BTO(cubic) = 4.00 A",
             "vacancy_band_lowering_J": "0: no band-edge change from vacancies (electrostatics only)",
+            "landau_a2_shift_J_m_per_C2": "0: the film has the Landau coefficients of strained bulk BaTiO3",
             "metallization_vacancy_density_m3": "n_c ~ 1e20 cm^-3 electrons (Kolodiazhnyi et al., PRL 104, "
                                                 "147602 (2010)) over 2 electrons per V_O",
         },

@@ -20,7 +20,7 @@ def entry_count(n, nf, K, J, hopping):
 @numba.njit(cache=True)
 def column_rhs_numba(psi, N, T, theta, P, r_poisson, ab, vol, h_fe, x_fe, qe, z, Vt, D, a_hop,
                      release0, capture, trap_sites, a_r, ex_rate0, ex_sites, ex_alpha, ex_node, ex_Nref,
-                     robin_c, Ea, Es, rho0, a2, a4, a6, d, f, rows, cols, vals):
+                     robin_c, Ea, Es, rho0, a2, a4, a6, Ps, dPs, d, f, rows, cols, vals):
     n = psi.size
     nf = N.size
     K = T.shape[0]
@@ -127,17 +127,24 @@ def column_rhs_numba(psi, N, T, theta, P, r_poisson, ab, vol, h_fe, x_fe, qe, z,
                 rows[c] = row; cols[c] = 0; vals[c] = ex_sites * deta; c += 1
                 rows[c] = row; cols[c] = ex_node; vals[c] = -ex_sites * deta; c += 1
 
-    # Landau-Khalatnikov with Merz viscosity.
+    # Landau-Khalatnikov with Merz viscosity, gated: beyond the spontaneous polarization the motion is
+    # reversible relaxation (rate 1/rho0); inside the wells it needs nucleation (Merz factor).
     E_fe = (psi[0] - psi[nf - 1]) / d
     Emag = np.sqrt(E_fe * E_fe + Es * Es)
-    kin = np.exp(-Ea / Emag) / rho0
-    dkin = kin * Ea * E_fe / Emag**3
+    merz = np.exp(-Ea / Emag)
+    dmerz = merz * Ea * E_fe / Emag**3
+    u = (P * P - Ps * Ps) / (2.0 * Ps * dPs)
+    gate = 0.5 * (1.0 + np.tanh(u))
+    dgate = 0.5 * (1.0 - np.tanh(u) ** 2) * P / (Ps * dPs)
+    kin = (gate + (1.0 - gate) * merz) / rho0
+    dkin_dE = (1.0 - gate) * dmerz / rho0
+    dkin_dP = dgate * (1.0 - merz) / rho0
     G1 = 2 * a2 * P + 4 * a4 * P**3 + 6 * a6 * P**5
     G2 = 2 * a2 + 12 * a4 * P**2 + 30 * a6 * P**4
     drive = E_fe - G1
     f[oP] = kin * drive
-    dfdE = kin + drive * dkin
-    rows[c] = oP; cols[c] = oP; vals[c] = -kin * G2; c += 1
+    dfdE = kin + drive * dkin_dE
+    rows[c] = oP; cols[c] = oP; vals[c] = dkin_dP * drive - kin * G2; c += 1
     rows[c] = oP; cols[c] = 0; vals[c] = dfdE / d; c += 1
     rows[c] = oP; cols[c] = nf - 1; vals[c] = -dfdE / d; c += 1
     return c
