@@ -13,8 +13,9 @@ charge +z e. The Landau-Khalatnikov field is the mean field across the ferroelec
 solution, E = (psi(0) - psi(d)) / d, so vacancies and polarization meet only through electrostatics.
 rho = rho0 exp(E_a / |E|) (Merz's law, |E| smoothed as sqrt(E^2 + E_s^2)) where reversal needs nucleation,
 i.e. for |P| below the spontaneous polarization Ps; beyond Ps the motion is the reversible relaxation of
-the lattice and rho = rho0 (a tanh gate of width 0.01 C/m^2 in |P| - Ps joins the two). Without the gate a
-polarization driven beyond Ps by a write pulse would stay frozen there after the pulse.
+the lattice and rho = rho0. A tanh gate of width 0.002 C/m^2 in |P| - Ps joins the two; its tail must stay
+far below the Merz factor inside the wells. Without the gate a polarization driven beyond Ps by a write
+pulse would stay frozen there after the pulse.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from .landau import LandauCoefficients, film_landau
 from .parameters import DeviceParameters
 
 FIELD_SMOOTHING_V_PER_M = 1e6
-GATE_WIDTH_C_PER_M2 = 0.01
+GATE_WIDTH_C_PER_M2 = 0.002
 
 
 def gaussian_quantiles(mean: float, sigma: float, n: int) -> np.ndarray:
