@@ -268,6 +268,42 @@ YANG2022_CALIBRATION = {
         reading="conduction-band lowering of a vacancy-rich BaTiO3 layer that has crossed the insulator-metal "
                 "transition (n_c ~ 1e20 cm^-3, Kolodiazhnyi et al., PRL 104, 147602 (2010)): a vacancy pile "
                 "at BTO/NSTO thins the tunnel barrier; spread vacancies stay below the threshold"),
+    # Switching dynamics, written by ``python -m scenarios.calibrate_switching`` (objective in its docstring:
+    # R_LRS at 10 us / 1 ms, switching windows, HRS growth and retention of Fig. 2b/2c, reduced runs).
+    "ferroelectric.landau_a2_shift_J_m_per_C2": Calibrated(
+        value=3.7357e8, units="J m/C^2", literature_value=0.0,
+        fitted_to="Fig. 2b/2c: R_LRS and switching windows (calibrate_switching)",
+        reading="size effect of the 4 u.c. film: the quadratic Landau coefficient rises by 3.7e8 J m/C^2 "
+                "(interfacial dead layers, surface extrapolation length), so Ps of the film is 0.18 C/m^2 "
+                "instead of 0.37 for strained bulk (ultrathin BaTiO3: 0.1-0.3 C/m^2)"),
+    "domains.activation_field_V_per_m": Calibrated(
+        value=1.2863e10, units="V/m", literature_value=1.0e10,
+        fitted_to="Fig. 2b: switching windows vs pulse width (calibrate_switching)",
+        reading="Merz activation field of nucleation-limited reversal, 129 MV/cm (the 130-230 MV/cm that "
+                "ps attempt times and ms switching at 6-11 MV/cm imply, research/feasibility.md §3)"),
+    "domains.activation_spread": Calibrated(
+        value=0.3561, units="1", literature_value=0.15,
+        fitted_to="Fig. 2b: width of the switching windows (calibrate_switching)",
+        reading="relative spread of the nucleation activation fields over the domains (defects, local "
+                "thickness and strain): a gradual multilevel response instead of a single abrupt switch"),
+    "domains.lk_viscosity_ohm_m": Calibrated(
+        value=126.85, units="Ohm m", literature_value=100.0,
+        fitted_to="Fig. 2b: switching vs pulse width (calibrate_switching)",
+        reading="Landau-Khalatnikov viscosity; 38-3.8e4 Ohm m gives the 1e-7-1e-4 s switching times of "
+                "perovskite films (research/physics.md §2.4)"),
+    "vacancies.migration_energy_J": Calibrated(
+        value=1.3496024357005755e-19, units="J", literature_value=0.70 * 1.602176634e-19,
+        fitted_to="the paper's vacancy mobility, 1e-11 cm^2/Vs at switching fields (10 MV/cm), through the "
+                  "sinh law (ftjphys.vacancy_mobility.migration_energy_for_mobility_J): not a free fit",
+        reading="0.84 eV migration barrier of V_O in the film (MD for bulk BaTiO3: 0.70-0.76 eV)"),
+    "vacancies.trap_site_density_m3": Calibrated(
+        value=1e27, units="m^-3", literature_value=0.0,
+        fitted_to="Fig. 2c retention (research/mechanisms.md, mechanism 1); fixed in calibrate_switching",
+        reading="vacancy trap sites (2 % of the oxygen sites): defect complexes that hold vacancies at 0 V"),
+    "vacancies.trap_capture_energy_J": Calibrated(
+        value=0.35 * 1.602176634e-19, units="J", literature_value=0.70 * 1.602176634e-19,
+        fitted_to="Fig. 2c retention: capture within a write pulse; fixed in calibrate_switching",
+        reading="barrier of a hop into a neighbouring trap site, lower than the free-migration barrier"),
 }
 
 
