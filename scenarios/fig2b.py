@@ -3,8 +3,8 @@
 For each width, a stepped write train 0 -> +V_max -> -V_max -> 0 (a read at V_read after every write) from
 the same initial state (HRS-like by default). Derived per width: the smallest and largest read resistance
 (R_LRS, R_HRS), the switching windows of the positive (HRS -> LRS) and negative (LRS -> HRS) branch
-(10-90 % of the ln R swing, :mod:`ftjphys.switching_analysis`) and their asymmetry. The switching dynamics
-are not calibrated: the numbers are what the model gives. The literature set's numbers are stored under
+(10-90 % of the ln R swing, :mod:`ftjphys.switching_analysis`) and their asymmetry. The switching
+parameters of ``yang2022`` come from ``scenarios/calibrate_switching``. The literature set's numbers are stored under
 ``/derived/literature/``.
 """
 
@@ -60,7 +60,7 @@ def run(cfg: dict, progress: bool = True) -> RunResult:
         runner.close()
     for k, (v, units, text) in PAPER.items():
         data[f"/paper/{k}"] = Quantity(v, units, text)
-    notes = {"note": "switching dynamics not calibrated; R_LRS/R_HRS = min/max read resistance of each loop"}
+    notes = {"note": "switching dynamics from scenarios/calibrate_switching; R_LRS/R_HRS = min/max read resistance of each loop"}
     return RunResult(scenario=NAME, config=cfg, seed=None, data=data, solver=runner.solver(),
                      attrs={"/derived": notes})
 
@@ -88,7 +88,7 @@ def plot(h5_path, png_path) -> None:
         ax[2].set_title("R-V loops (literature)")
     asym = np.asarray(d["/derived/asymmetry"].values)
     fig.suptitle(f"Fig. 2b: asymmetry per width {np.array2string(asym, precision=2)} "
-                 f"(switching dynamics not calibrated)")
+                 f"(dynamics: scenarios/calibrate_switching)")
     fig.tight_layout()
     fig.savefig(png_path, dpi=120)
     plt.close(fig)

@@ -1,11 +1,11 @@
 """Fig. 2c: retention of three states (HRS, intermediate, LRS).
 
 Each state is prepared from the configured initial state (HRS-like by default) by one write pulse
-(``states``: name, amplitude, flat-top width; not calibrated) and then held at 0 V up to ``t_hold_s``
+(``states``: name, amplitude, flat-top width; chosen, not fitted) and then held at 0 V up to ``t_hold_s``
 after the end of the pulse, with reads at V_read at log-spaced times (``reads_per_decade`` from
 ``t_first_read_s``; the read's flat top ends at each time, Holds at 0 V in between). Derived per state:
 the drift max |R(t)/R(t_first_read) - 1| over the hold, the first and last read resistance. The switching
-dynamics are not calibrated: the numbers are what the model gives. The literature set's numbers are
+parameters of ``yang2022`` come from ``scenarios/calibrate_switching``. The literature set's numbers are
 stored under ``/derived/literature/``.
 """
 
@@ -121,7 +121,7 @@ def run(cfg: dict, progress: bool = True) -> RunResult:
                 data.update(parameter_quantities(params))
     finally:
         runner.close()
-    notes = {"note": "write pulses of the states are not calibrated; switching dynamics not calibrated"}
+    notes = {"note": "write pulses of the states are chosen, not fitted; switching dynamics from scenarios/calibrate_switching"}
     return RunResult(scenario=NAME, config=cfg, seed=None, data=data, solver=runner.solver(),
                      attrs={"/derived": notes})
 
@@ -142,7 +142,7 @@ def plot(h5_path, png_path) -> None:
         a.set(xlabel="time after write (s)", ylabel=f"R at {float(d[f'{dg}/V_read_V'].values)} V (ohm)",
               title=f"retention ({name})")
         a.legend(fontsize=8)
-    fig.suptitle("Fig. 2c: retention at 0 V (write pulses and switching dynamics not calibrated)")
+    fig.suptitle("Fig. 2c: retention at 0 V (write pulses chosen; dynamics: scenarios/calibrate_switching)")
     fig.tight_layout()
     fig.savefig(png_path, dpi=120)
     plt.close(fig)

@@ -3,8 +3,8 @@
 The reference device is the configured parameter set with ``vacancies.migration = False`` and nothing else
 changed. Its R-V loop (one write width, default 1 ms) gives the switching windows of both polarities
 (``/derived/switching_window_V`` = [positive, negative]) and their asymmetry; the same numbers for the
-full device (migration on) are stored beside them under ``/derived/device/``. The switching dynamics are
-not calibrated: the numbers are what the model gives.
+full device (migration on) are stored beside them under ``/derived/device/``. The switching parameters
+come from ``scenarios/calibrate_switching``.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def run(cfg: dict, progress: bool = True) -> RunResult:
                                            "paper value: LTP/LTD nonlinearity of the reference device "
                                            "(from the fig2d-style pulse scheme, not computed here)")
     notes = {"note": "/derived: reference device (vacancies.migration = False); /derived/device: the same "
-                     "parameter set with migration; switching dynamics not calibrated"}
+                     "parameter set with migration; switching dynamics from scenarios/calibrate_switching"}
     return RunResult(scenario=NAME, config=cfg, seed=None, data=data, solver=runner.solver(),
                      attrs={"/derived": notes})
 
@@ -52,7 +52,7 @@ def plot(h5_path, png_path) -> None:
         name = "literature" if lit else r.config["parameter_set"]
         a.set_title(f"{name}: asymmetry reference {float(d[f'/derived{lit}/asymmetry'].values):.2f}, "
                     f"device {float(d[f'/derived{lit}/device/asymmetry'].values):.2f}")
-    fig.suptitle("Fig. S5: reference device (no vacancy migration) vs device (switching dynamics not calibrated)")
+    fig.suptitle("Fig. S5: reference device (no vacancy migration) vs device (dynamics: scenarios/calibrate_switching)")
     fig.tight_layout()
     fig.savefig(png_path, dpi=120)
     plt.close(fig)

@@ -3,8 +3,8 @@
 The device is the configured parameter set with ``top_electrode`` from the configuration (default "Pt");
 its R-V loop (one write width, default 1 ms) gives the switching windows of both polarities
 (``/derived/switching_window_V`` = [positive, negative]) and their asymmetry, and the Cr device's numbers
-are stored beside them under ``/derived/cr/``. The switching dynamics are not calibrated: the numbers are
-what the model gives.
+are stored beside them under ``/derived/cr/``. The switching parameters come from
+``scenarios/calibrate_switching``.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def run(cfg: dict, progress: bool = True) -> RunResult:
     data, runner = compare_loops(cfg, progress, NAME, [("", {"top_electrode": cfg["top_electrode"]}),
                                                        ("cr", {"top_electrode": "Cr"})])
     notes = {"note": f"/derived: top electrode {cfg['top_electrode']}; /derived/cr: the same parameter set "
-                     f"with Cr; switching dynamics not calibrated"}
+                     f"with Cr; switching dynamics from scenarios/calibrate_switching"}
     return RunResult(scenario=NAME, config=cfg, seed=None, data=data, solver=runner.solver(),
                      attrs={"/derived": notes})
 
@@ -49,7 +49,7 @@ def plot(h5_path, png_path) -> None:
         name = "literature" if lit else r.config["parameter_set"]
         a.set_title(f"{name}: asymmetry {top} {float(d[f'/derived{lit}/asymmetry'].values):.2f}, "
                     f"Cr {float(d[f'/derived{lit}/cr/asymmetry'].values):.2f}")
-    fig.suptitle(f"{top} vs Cr top electrode (switching dynamics not calibrated)")
+    fig.suptitle(f"{top} vs Cr top electrode (dynamics: scenarios/calibrate_switching)")
     fig.tight_layout()
     fig.savefig(png_path, dpi=120)
     plt.close(fig)

@@ -9,8 +9,8 @@
   :func:`switching_quantities`);
 - the R-V loop panel of the figures (:func:`plot_loops`), drawn from a result file's data.
 
-The switching dynamics (Landau-Khalatnikov/Merz polarization, vacancy hopping) are not calibrated: these
-scenarios compute and store what the model gives.
+The switching parameters of ``yang2022`` (Landau-Khalatnikov/Merz polarization, vacancy hopping and
+trapping) come from ``scenarios/calibrate_switching``.
 """
 
 from __future__ import annotations
