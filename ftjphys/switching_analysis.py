@@ -61,8 +61,8 @@ class LoopSwitching:
     positive: BranchSwitching
     negative: BranchSwitching
     asymmetry: float
-    R_LRS_ohm: float        # smallest read resistance of the loop
-    R_HRS_ohm: float        # largest read resistance of the loop
+    R_LRS_ohm: float        # smallest read after positive writes (before the negative branch)
+    R_HRS_ohm: float        # largest read after negative writes
 
     @property
     def windows_V(self) -> np.ndarray:
@@ -142,8 +142,15 @@ def loop_switching(V_write, R_ohm, min_ratio: float = DEFAULT_MIN_RATIO) -> Loop
     pos, neg = loop_branches(V)
     bp = branch_switching(V[pos], R[pos], -1, min_ratio)
     bn = branch_switching(V[neg], R[neg], +1, min_ratio)
-    finite = R[np.isfinite(R)]
-    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (NAN, NAN)
+    # Written states: the LRS is the lowest read after positive writes (up to the start of the negative
+    # branch), the HRS the highest read after negative writes. The pristine state read before any write
+    # is not a state the loop wrote.
+    def extreme(values, fn):
+        v = values[np.isfinite(values)]
+        return float(fn(v)) if v.size else NAN
+
+    lo = extreme(R[: neg.start], np.min)
+    hi = extreme(R[neg.start:], np.max)
     return LoopSwitching(bp, bn, asymmetry(bp.window_V, bn.window_V), lo, hi)
 
 

@@ -60,7 +60,7 @@ def run(cfg: dict, progress: bool = True) -> RunResult:
         runner.close()
     for k, (v, units, text) in PAPER.items():
         data[f"/paper/{k}"] = Quantity(v, units, text)
-    notes = {"note": "switching dynamics from scenarios/calibrate_switching; R_LRS/R_HRS = min/max read resistance of each loop"}
+    notes = {"note": "switching dynamics from scenarios/calibrate_switching; R_LRS = lowest read after positive writes, R_HRS = highest read after negative writes"}
     return RunResult(scenario=NAME, config=cfg, seed=None, data=data, solver=runner.solver(),
                      attrs={"/derived": notes})
 

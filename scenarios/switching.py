@@ -250,9 +250,9 @@ def switching_quantities(prefix: str, loops: list[RVLoop], V_read_V: float, per_
         f"{prefix}/asymmetry": Quantity(shape(np.array([s.asymmetry for s in sw])), "1",
                                         "|w+ - w-| / mean(w+, w-) of the switching windows", wdim),
         f"{prefix}/R_LRS_ohm": Quantity(shape(np.array([s.R_LRS_ohm for s in sw])), "ohm",
-                                        "smallest read resistance of the loop", wdim),
+                                        "lowest read resistance after positive writes", wdim),
         f"{prefix}/R_HRS_ohm": Quantity(shape(np.array([s.R_HRS_ohm for s in sw])), "ohm",
-                                        "largest read resistance of the loop", wdim),
+                                        "highest read resistance after negative writes", wdim),
         f"{prefix}/V_read_V": Quantity(float(V_read_V), "V", "read voltage"),
     }
     if per_width:

@@ -171,3 +171,15 @@ def test_reversal_voltage():
     assert np.isnan(reversal_voltage(V, P - 0.5, +1))       # never positive
     assert np.isnan(reversal_voltage(V, P, -1))             # never becomes negative after being positive
     assert reversal_voltage(V, -P, -1) == pytest.approx(1.23, abs=2e-3)
+
+
+def test_extremes_are_written_states_not_the_pristine_read():
+    """The read before any write (pristine state) is excluded from R_HRS: the HRS is what negative writes
+    leave, the LRS what positive writes leave."""
+    from ftjphys.switching_analysis import loop_switching
+
+    V = np.array([0.0, 1.0, 2.0, 1.0, 0.0, -1.0, -2.0, -1.0, 0.0])
+    R = np.array([9e4, 5e3, 1e3, 1e3, 1.1e3, 2e4, 3e4, 3e4, 2.9e4])
+    sw = loop_switching(V, R)
+    assert sw.R_HRS_ohm == 3e4
+    assert sw.R_LRS_ohm == 1e3
