@@ -148,8 +148,12 @@ def test_fig2b_loops_per_width(quick):
     for loops, derived, lit in (("/loops", "/derived", False), ("/loops/literature", "/derived/literature", True)):
         _check_loop_windows(r, loops, derived, width_axis=True)
         R = _values(r, f"{loops}/R_ohm")
-        assert _values(r, f"{derived}/R_LRS_ohm") == pytest.approx(R.min(axis=1), rel=1e-12)
-        assert _values(r, f"{derived}/R_HRS_ohm") == pytest.approx(R.max(axis=1), rel=1e-12)
+        # Written states: LRS = lowest read before the negative branch, HRS = highest read from it on.
+        from ftjphys.switching_analysis import loop_branches
+
+        neg = loop_branches(_values(r, f"{loops}/V_write_V"))[1]
+        assert _values(r, f"{derived}/R_LRS_ohm") == pytest.approx(R[:, : neg.start].min(axis=1), rel=1e-12)
+        assert _values(r, f"{derived}/R_HRS_ohm") == pytest.approx(R[:, neg.start:].max(axis=1), rel=1e-12)
         _check_columns(r, loops, _inventory(r, lit))
     V = _values(r, "/loops/V_write_V")
     step, Vm = r.config["step_V"], r.config["V_max_V"]
