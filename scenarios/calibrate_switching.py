@@ -30,6 +30,7 @@ from ftjphys.protocols import Hold, Protocol, Pulse, Read
 from ftjphys.switching_analysis import loop_switching
 from ftjphys.vacancy_mobility import migration_energy_for_mobility_J
 
+from .common import print_calibration
 from .switching import loop_amplitudes, rv_loop_protocol
 
 COLUMNS = 3
@@ -129,9 +130,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     x0 = np.array([3.65, 1.0, 1.5, 2.0])          # Ps(film) ~ 0.2, E_a 1e10 V/m, spread 0.15, rho0 100
     values, cost = calibrate(x0, args.max_evaluations)
-    print(f"final cost {cost:.4g}")
-    for name, value in values.items():
-        print(f"    {name!r}: {value!r},")
+    print_calibration(values, cost)
     return 0
 
 

@@ -23,6 +23,8 @@ from scipy.optimize import least_squares
 from ftjphys.parameters import YANG2022_CALIBRATION, literature
 from ftjphys.transport_analysis import AnalysisSettings, analyse
 
+from .common import print_calibration
+
 TARGETS = {"R_LRS1_ohm": 1.0e3, "R_LRS2_ohm": 0.4e3, "R_HRS_min_ohm": 40e3,
            "phi_DT_top_eV": 0.577, "phi_DT_bottom_eV": 0.164, "phi_TE_eV": 0.59}
 LOG_R_SCALE = 0.25
@@ -83,9 +85,7 @@ def main(argv=None) -> int:
     ap.add_argument("--max-evaluations", type=int, default=80)
     args = ap.parse_args(argv)
     values, cost = calibrate(args.max_evaluations)
-    print(f"final cost {cost:.4g}")
-    for name, value in values.items():
-        print(f"    {name!r}: {value!r},")
+    print_calibration(values, cost)
     return 0
 
 

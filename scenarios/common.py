@@ -68,3 +68,11 @@ def open_result_for_plot(h5_path):
     from .store import read_result
 
     return plt, read_result(h5_path)
+
+
+def print_calibration(values: dict, cost: float) -> None:
+    """The fitted values in the form of ``YANG2022_CALIBRATION`` entries (copying them there is a
+    deliberate, reviewed step)."""
+    print(f"final cost {cost:.4g}")
+    for name, value in values.items():
+        print(f"    {name!r}: {float(value)!r},")
