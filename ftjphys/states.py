@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 
 from .electrostatics import DeviceMesh, vacancy_profile_m3
 from .parameters import DeviceParameters

@@ -22,7 +22,6 @@ import sys
 
 import numpy as np
 from scipy import constants as sc
-from scipy.optimize import least_squares
 
 from ftjphys.device import Device, InitialState
 from ftjphys.parameters import yang2022
@@ -30,7 +29,7 @@ from ftjphys.protocols import Hold, Protocol, Pulse, Read
 from ftjphys.switching_analysis import loop_switching
 from ftjphys.vacancy_mobility import migration_energy_for_mobility_J
 
-from .common import print_calibration
+from .common import bounded_least_squares, print_calibration
 from .switching import loop_amplitudes, rv_loop_protocol
 
 COLUMNS = 3
@@ -108,19 +107,9 @@ def calibrate(x0, max_evaluations=40, verbose=True):
     lo = np.array([FREE[n][1] for n in names]) / np.array([FREE[n][0] for n in names])
     hi = np.array([FREE[n][2] for n in names]) / np.array([FREE[n][0] for n in names])
 
-    def fun(x):
-        values = _values(x)
-        try:
-            r = residuals(values, verbose)
-        except Exception as err:  # a failed run is a bad point, not a crash of the fit
-            if verbose:
-                print(f"  run failed: {err}", file=sys.stderr)
-            return np.full(11, 20.0)
-        if verbose:
-            print(f"  cost {0.5 * float(r @ r):8.3f}  x = {np.round(x, 4).tolist()}", flush=True)
-        return r
-
-    res = least_squares(fun, np.clip(x0, lo, hi), bounds=(lo, hi), diff_step=0.03, max_nfev=max_evaluations)
+    res = bounded_least_squares(lambda x: residuals(_values(x), verbose), x0, lo, hi, 11, diff_step=0.03,
+                                max_evaluations=max_evaluations, verbose=verbose,
+                                describe=lambda x: f"x = {np.round(x, 4).tolist()}")
     return _values(res.x), float(res.cost)
 
 

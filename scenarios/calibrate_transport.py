@@ -18,12 +18,11 @@ import sys
 
 import numpy as np
 from scipy import constants as sc
-from scipy.optimize import least_squares
 
 from ftjphys.parameters import YANG2022_CALIBRATION, literature
 from ftjphys.transport_analysis import AnalysisSettings, analyse
 
-from .common import print_calibration
+from .common import bounded_least_squares, print_calibration
 
 TARGETS = {"R_LRS1_ohm": 1.0e3, "R_LRS2_ohm": 0.4e3, "R_HRS_min_ohm": 40e3,
            "phi_DT_top_eV": 0.577, "phi_DT_bottom_eV": 0.164, "phi_TE_eV": 0.59}
@@ -63,20 +62,12 @@ def calibrate(max_evaluations: int = 80, settings: AnalysisSettings | None = Non
     lo = np.array([FREE[n][1] for n in names]) / scale
     hi = np.array([FREE[n][2] for n in names]) / scale
 
-    def fun(x):
-        values = dict(zip(names, x * scale))
-        try:
-            r = residuals(values, settings)
-        except Exception as err:  # a failed analysis is a bad point, not a crash of the fit
-            if verbose:
-                print(f"  analysis failed: {err}", file=sys.stderr)
-            return np.full(6, 1e2)
-        if verbose:
-            print(f"  cost {0.5 * float(r @ r):9.4f}  " + "  ".join(f"{n.split('.')[-1]}={v:.4g}"
-                                                              for n, v in values.items()), flush=True)
-        return r
+    def describe(x):
+        return "  ".join(f"{n.split('.')[-1]}={v:.4g}" for n, v in zip(names, x * scale))
 
-    res = least_squares(fun, np.clip(x0, lo, hi), bounds=(lo, hi), diff_step=0.02, max_nfev=max_evaluations)
+    res = bounded_least_squares(lambda x: residuals(dict(zip(names, x * scale)), settings), x0, lo, hi, 6,
+                                diff_step=0.02, max_evaluations=max_evaluations, verbose=verbose,
+                                describe=describe)
     return dict(zip(names, res.x * scale)), float(res.cost)
 
 

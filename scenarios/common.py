@@ -75,4 +75,28 @@ def print_calibration(values: dict, cost: float) -> None:
     deliberate, reviewed step)."""
     print(f"final cost {cost:.4g}")
     for name, value in values.items():
-        print(f"    {name!r}: {float(value)!r},")
+        print(f"    {name!r}: {getattr(value, 'item', lambda: value)()!r},")
+
+
+def bounded_least_squares(residuals_of_x, x0, lo, hi, n_residuals: int, *, diff_step: float,
+                          max_evaluations: int, verbose: bool, describe=lambda x: ""):
+    """scipy ``least_squares`` within bounds, where a model run that fails counts as a bad point (every
+    residual 20) instead of ending the fit. Returns the scipy result."""
+    import sys
+
+    import numpy as np
+    from scipy.optimize import least_squares
+
+    def fun(x):
+        try:
+            r = np.asarray(residuals_of_x(x), dtype=float)
+        except Exception as err:  # a failed run is a bad point, not a crash of the fit
+            if verbose:
+                print(f"  run failed: {err}", file=sys.stderr)
+            return np.full(n_residuals, 20.0)
+        if verbose:
+            print(f"  cost {0.5 * float(r @ r):9.4f}  {describe(x)}", flush=True)
+        return r
+
+    return least_squares(fun, np.clip(x0, lo, hi), bounds=(lo, hi), diff_step=diff_step,
+                         max_nfev=max_evaluations)

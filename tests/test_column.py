@@ -8,6 +8,17 @@ from ftjphys.electrostatics import vacancy_profile_m3
 from ftjphys.parameters import yang2022
 
 
+def _populated(seed, **changes):
+    """A model and a state with filled traps and interface occupations (every unknown in play)."""
+    cm, y = _model(**changes)
+    L = cm.layout
+    rng = np.random.default_rng(seed)
+    for k in range(L.n_traps):
+        y[L.T(k)] = rng.uniform(0.1, 0.5, L.n_fe) * 1e25
+    y[L.theta] = rng.uniform(0.1, 0.9, L.n_exchange)
+    return cm, y, rng
+
+
 def _model(bias=1.5, traps=5e26, **changes):
     p = yang2022().replace(**{"vacancies.trap_site_density_m3": traps, **changes})
     cm = ColumnModel(p, lambda t: bias, 1e10)
@@ -19,12 +30,8 @@ def _model(bias=1.5, traps=5e26, **changes):
 def test_jacobian_matches_finite_differences(changes):
     """Every column of the sparse Jacobian against central differences: the largest error is 1e-5 of
     the column's largest entry (truncation of the exponential terms at a 1e-6 relative step)."""
-    cm, y = _model(**changes)
+    cm, y, rng = _populated(1, **changes)
     L = cm.layout
-    rng = np.random.default_rng(1)
-    for k in range(L.n_traps):
-        y[L.T(k)] = rng.uniform(0.1, 0.5, L.n_fe) * 1e25
-    y[L.theta] = rng.uniform(0.1, 0.9, L.n_exchange)
     y[L.psi] += rng.normal(0, 0.01, L.n_nodes)
     f0, J = cm.rhs(0.0, y)
     J = J.toarray()
@@ -71,12 +78,7 @@ def test_gaussian_quantiles():
                                      {"vacancies.migration": False}, {"top_electrode.screening_length_m": 0.0}])
 def test_numba_kernel_equals_numpy_twin(changes):
     """The numba right-hand side and Jacobian equal the numpy reference to round-off."""
-    cm, y = _model(**changes)
-    L = cm.layout
-    rng = np.random.default_rng(3)
-    for k in range(L.n_traps):
-        y[L.T(k)] = rng.uniform(0.1, 0.5, L.n_fe) * 1e25
-    y[L.theta] = rng.uniform(0.1, 0.9, L.n_exchange)
+    cm, y, _ = _populated(3, **changes)
     f1, J1 = cm.rhs(0.0, y)
     f2, J2 = cm.rhs_reference(0.0, y)
     assert np.allclose(f1, f2, rtol=1e-12, atol=1e-12 * np.abs(f2).max())

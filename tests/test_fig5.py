@@ -6,7 +6,6 @@ import pytest
 
 from ftjphys.parameters import YANG2022_CALIBRATION, literature, yang2022
 from ftjphys.transport_analysis import AnalysisSettings, analyse
-from scenarios import fig5
 from scenarios.cli import main
 from scenarios.store import load_derived, read_result
 

@@ -437,7 +437,6 @@ def test_solve_rejects_bad_inputs(literature_es):
 def test_field_dependent_permittivity_jacobian_and_monotonic_displacement():
     """eps(E) = eps0 / (1 + (E/E0)^2)^(1/3): D(E) stays monotonic and the analytic Jacobian matches
     finite differences (1e-6 relative, central differences of a smooth residual)."""
-    import dataclasses
 
     from ftjphys.electrostatics import Electrostatics
     from ftjphys.parameters import literature
