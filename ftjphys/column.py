@@ -13,9 +13,11 @@ charge +z e. The Landau-Khalatnikov field is the mean field across the ferroelec
 solution, E = (psi(0) - psi(d)) / d, so vacancies and polarization meet only through electrostatics.
 rho = rho0 exp(E_a / |E|) (Merz's law, |E| smoothed as sqrt(E^2 + E_s^2)) where reversal needs nucleation,
 i.e. for |P| below the spontaneous polarization Ps; beyond Ps the motion is the reversible relaxation of
-the lattice and rho = rho0. A tanh gate of width 0.002 C/m^2 in |P| - Ps joins the two; its tail must stay
-far below the Merz factor inside the wells. Without the gate a polarization driven beyond Ps by a write
-pulse would stay frozen there after the pulse.
+the lattice and rho = rho0. A C1 smoothstep gate g(s) = s^2 (3 - 2s), s = (|P| - Ps + w)/w clipped to
+[0, 1], w = 0.002 C/m^2, joins the two. It is exactly zero inside the wells: a gate with an exponential
+tail (tanh) lets a written state creep back through the tail, logarithmically in time, which is not
+nucleation-limited reversal. Without the gate a polarization driven beyond Ps by a write pulse would
+stay frozen there after the pulse.
 """
 
 from __future__ import annotations
@@ -346,8 +348,9 @@ class ColumnModel:
         Emag = np.sqrt(E_fe**2 + FIELD_SMOOTHING_V_PER_M**2)
         merz = np.exp(-self.Ea / Emag)
         Ps, dPs = self.Ps, GATE_WIDTH_C_PER_M2
-        gate = 0.5 * (1.0 + np.tanh((P * P - Ps * Ps) / (2.0 * Ps * dPs)))
-        dgate = 0.5 * (1.0 - np.tanh((P * P - Ps * Ps) / (2.0 * Ps * dPs)) ** 2) * P / (Ps * dPs)
+        s = np.clip((abs(P) - (Ps - dPs)) / dPs, 0.0, 1.0)
+        gate = s * s * (3.0 - 2.0 * s)
+        dgate = 6.0 * s * (1.0 - s) / dPs * np.sign(P)
         kin = (gate + (1.0 - gate) * merz) / self.rho0
         dkin_dE = (1.0 - gate) * merz * self.Ea * E_fe / Emag**3 / self.rho0
         dkin_dP = dgate * (1.0 - merz) / self.rho0

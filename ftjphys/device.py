@@ -41,6 +41,7 @@ class DeviceRun:
     vacancy_count_m2: np.ndarray    # (columns, outputs)
     final_states: list
     stats: list = field(default_factory=list)
+    states_out: list | None = None  # per column, the state at each output time (``keep_states=True``)
 
     @property
     def R_ohm(self):
@@ -67,9 +68,10 @@ class Device:
         return models, [m.initial_state(P0, NV, float(waveform.V_at(0.0))) for m in models]
 
     def run(self, waveform: Waveform, output_times_s, initial=InitialState(), states=None, *, rtol=1e-4,
-            atol_density_m3=1e16, h_after_breakpoint_s=1e-9, progress=None) -> DeviceRun:
+            atol_density_m3=1e16, h_after_breakpoint_s=1e-9, progress=None, keep_states=False) -> DeviceRun:
         """Integrate every column over ``waveform``; currents at ``output_times_s``. ``states`` (a list of
-        column states from a previous run's ``final_states``) continues a history instead of ``initial``."""
+        column states from a previous run's ``final_states``) continues a history instead of ``initial``;
+        ``keep_states`` keeps every column's state at the output times (``DeviceRun.states_out``)."""
         models, y0s = self.initial_states(waveform, initial)
         if states is not None:
             y0s = [np.array(s, dtype=float) for s in states]
@@ -79,7 +81,7 @@ class Device:
         I_col = np.zeros((K, t_out.size))
         P_col = np.zeros((K, t_out.size))
         count = np.zeros((K, t_out.size))
-        finals, stats = [], []
+        finals, stats, kept = [], [], []
         for i, (model, y0) in enumerate(zip(models, y0s)):
             atol = np.where(model.mass > 0, atol_density_m3, 1e-30)
             atol[model.layout.P] = 1e-5
@@ -93,9 +95,27 @@ class Device:
                 count[i, j] = model.vacancy_count_m2(y)
             finals.append(res.y)
             stats.append(res.stats)
+            if keep_states:
+                kept.append(np.array(res.y_out))
             if progress:
                 progress(i + 1, K)
-        return DeviceRun(t_out, V_out, self.weights @ I_col, I_col, P_col, count, finals, stats)
+        return DeviceRun(t_out, V_out, self.weights @ I_col, I_col, P_col, count, finals, stats,
+                         kept if keep_states else None)
+
+    def frozen_vacancy_currents_A(self, states_out, vacancy_states, V: float) -> np.ndarray:
+        """Device current at bias ``V`` for each output state of a run (``states_out``: per column, the
+        states at the outputs) with the column's vacancy profile (mobile + trapped) replaced by the one of
+        ``vacancy_states`` (one state per column): the polarization channel alone, the vacancies held
+        where ``vacancy_states`` had them (Poisson re-solved, then Tsu-Esaki/WKB)."""
+        I = np.zeros(len(states_out[0]))
+        for w, Ea, ys, yv in zip(self.weights, self.activation_fields, states_out, vacancy_states):
+            model = ColumnModel(self.params, lambda t: V, Ea)
+            NV = model.total_vacancy_nodes(yv)
+            tr = Transport(model.es)
+            for j, y in enumerate(ys):
+                prof = model.es.solve(V, float(y[model.layout.P]), NV, guess=np.array(y[model.layout.psi]))
+                I[j] += w * tr.current(prof).I_A
+        return I
 
 
 def total_stats(stats: list[IntegratorStats]) -> dict:

@@ -97,10 +97,12 @@ class DeviceRunner:
         self.n_runs = 0
 
     def run(self, params: DeviceParameters, waveform, output_times_s, initial: InitialState,
-            label: str = "") -> DeviceRun:
+            label: str = "", states=None, keep_states: bool = False) -> DeviceRun:
+        """One device run (``states``: continue from a previous run's final states)."""
         if label:
             self.bar.set_postfix_str(label)
-        result = Device(params).run(waveform, output_times_s, initial, progress=lambda i, K: self.bar.update())
+        result = Device(params).run(waveform, output_times_s, initial, states,
+                                    progress=lambda i, K: self.bar.update(), keep_states=keep_states)
         self.stats += result.stats
         self.n_runs += 1
         return result

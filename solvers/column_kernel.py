@@ -133,9 +133,10 @@ def column_rhs_numba(psi, N, T, theta, P, r_poisson, ab, vol, h_fe, x_fe, qe, z,
     Emag = np.sqrt(E_fe * E_fe + Es * Es)
     merz = np.exp(-Ea / Emag)
     dmerz = merz * Ea * E_fe / Emag**3
-    u = (P * P - Ps * Ps) / (2.0 * Ps * dPs)
-    gate = 0.5 * (1.0 + np.tanh(u))
-    dgate = 0.5 * (1.0 - np.tanh(u) ** 2) * P / (Ps * dPs)
+    # C1 smoothstep in |P| over [Ps - dPs, Ps], exactly 0 inside the wells (no creep through a tail).
+    s = min(max((abs(P) - (Ps - dPs)) / dPs, 0.0), 1.0)
+    gate = s * s * (3.0 - 2.0 * s)
+    dgate = 6.0 * s * (1.0 - s) / dPs * np.sign(P)
     kin = (gate + (1.0 - gate) * merz) / rho0
     dkin_dE = (1.0 - gate) * dmerz / rho0
     dkin_dP = dgate * (1.0 - merz) / rho0
