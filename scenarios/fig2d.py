@@ -30,13 +30,18 @@ NAME = "fig2d"
 DESCRIPTION = "Fig. 2d-f: LTP/LTD pulse trains (2->5 V, 20 mV steps, 1 ms), NL (eq. 1), dG per pulse, channel split"
 
 
+#: the configuration keys of a train (the rest is the common switching configuration)
+TRAIN_KEYS = ("overrides", "scheme", "V_start_V", "V_stop_V", "step_V", "identical_amplitude_V", "pulse_width_s",
+              "interval_s", "cycles", "channel_split")
+
+
 def config(quick: bool = False) -> dict:
     cfg = base_config(quick, {"domains.columns": 2})
     cfg.update({
         "scheme": "stepped",
         "V_start_V": 2.0,
         "V_stop_V": 5.0,
-        "step_V": 0.2 if quick else 0.02,
+        "step_V": 0.5 if quick else 0.02,
         "identical_amplitude_V": 3.5,
         "pulse_width_s": 1e-3,
         "interval_s": 1e-6,

@@ -21,6 +21,8 @@ SCENARIOS: dict[str, str] = {
     "fig3": "scenarios.fig3",
     "fig2d": "scenarios.fig2d",
     "fig4a": "scenarios.fig4a",
+    "figS6": "scenarios.figS6",
+    "figS4": "scenarios.figS4",
     "fig4": "scenarios.fig4",
     "figS9": "scenarios.figS9",
     "compact": "scenarios.compact",

@@ -1,0 +1,178 @@
+"""Consistency report: every paper number of Figs. 2, 4a, 5 and S4–S6 beside what the ``literature`` set and
+the calibrated ``yang2022`` set give, and which calibrated mechanism closes (or fails to close) the gap.
+
+Reads the result files in a directory (``results/`` by default; a missing file makes its rows say which
+``make`` target produces it), writes ``consistency.md`` there and prints it:
+
+    python -m scenarios.consistency [--dir results]          (make consistency)
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from .store import ResultFileError, read_result
+
+
+@dataclass(frozen=True)
+class Row:
+    """One paper number: where its value lives in which result file, how it is shown and judged."""
+
+    figure: str
+    quantity: str
+    paper: str
+    file: str
+    path: str                                      # under /derived (and /derived/literature)
+    fmt: Callable[[np.ndarray], str]
+    ok: Callable[[np.ndarray], bool]
+    mechanism: str
+    literature: bool = True
+
+
+def _num(x, unit="", scale=1.0, digits=3):
+    a = np.atleast_1d(np.asarray(x, dtype=float)) * scale
+    return " / ".join(f"{v:.{digits}g}" for v in a.ravel()) + (f" {unit}" if unit else "")
+
+
+def _in(lo, hi):
+    return lambda x: bool(np.all((np.asarray(x, dtype=float) >= lo) & (np.asarray(x, dtype=float) <= hi)))
+
+
+def _increasing(x):
+    a = np.asarray(x, dtype=float)
+    return bool(np.all(np.diff(a) > 0))
+
+
+def _windows_ok(w):
+    w = np.asarray(w, dtype=float)
+    sym = np.abs(w[..., 0] - w[..., 1]) / np.mean(w, axis=-1) <= 0.3
+    return bool(np.all((w >= 1.5) & (w <= 2.5)) and np.all(sym))
+
+
+ROWS = [
+    Row("Fig. 5", "R_LRS1 at 0.1 V (prescribed state)", "~1 kOhm (0.5-2)", "fig5", "R_LRS1_ohm",
+        lambda x: _num(x, "Ohm"), _in(500, 2000),
+        "tunnelling mass 2.37 m0 (complex-band decay), Cr screening length, interface charge"),
+    Row("Fig. 5", "R_LRS2 at 0.1 V (prescribed state)", "~0.4 kOhm (0.2-0.8)", "fig5", "R_LRS2_ohm",
+        lambda x: _num(x, "Ohm"), _in(200, 800),
+        "vacancy inventory 1.9e12 cm^-2 and band lowering of a vacancy-rich layer (metallic BaTiO3-d)"),
+    Row("Fig. 5", "R_HRS at 0.1 V (prescribed state)", ">= 25 kOhm", "fig5", "R_HRS_ohm",
+        lambda x: _num(x, "Ohm"), _in(25e3, np.inf), "acceptor-like interface charge -0.17 C/m^2 (NSTO depletion)"),
+    Row("Fig. 5a", "DT barriers top / bottom", "0.577 / 0.164 eV", "fig5", "phi_DT_top_eV",
+        lambda x: _num(x, "eV"), lambda x: abs(float(x) - 0.577) <= 0.06, "Cr screening length (interface dipole)"),
+    Row("Fig. 5b", "Schottky barrier (HRS)", "0.59 eV", "fig5", "phi_TE_eV",
+        lambda x: _num(x, "eV"), lambda x: abs(float(x) - 0.59) <= 0.06, "interface charge (NSTO depletion)"),
+    Row("Fig. 2b", "R_LRS after 1 / 10 / 100 us / 1 ms writes", "~1 kOhm (0.5-2) for 1-100 us, ~0.4 (0.2-0.8) at 1 ms",
+        "fig2b", "R_LRS_ohm", lambda x: _num(x, "Ohm"),
+        lambda x: _in(500, 2000)(np.asarray(x)[:-1]) and _in(200, 800)(np.asarray(x)[-1]),
+        "Merz-gated LK domain ensemble (activation field 129 MV/cm, spread 0.36, film Ps 0.18 C/m^2)"),
+    Row("Fig. 2b", "R_HRS after negative writes, per width", "grows with width", "fig2b", "R_HRS_ohm",
+        lambda x: _num(x, "Ohm"), _increasing,
+        "domains switched back by longer writes; vacancy accumulation at Cr/BTO (open: vacancies nearly immobile)"),
+    Row("Fig. 2b", "switching window [+, -] per width", "1.5-2.5 V, polarities within 30 %", "fig2b",
+        "switching_window_V", lambda x: "; ".join(_num(r, digits=3) for r in np.atleast_2d(x)) + " V", _windows_ok,
+        "spread of nucleation fields over the domains (activation spread)"),
+    Row("Fig. 2c", "retention drift HRS / intermediate / LRS over 1e4 s", "<= 0.10", "fig2c", "retention_drift",
+        lambda x: _num(x), _in(0, 0.10),
+        "vacancy traps (1e27 m^-3, release 1.1 +- 0.1 eV); nucleation-limited (Merz) domain reversal at 0 V"),
+    Row("Fig. 2d", "NL (eq. 1)", "0.13-0.17 (accept 0.10-0.20)", "fig2d", "NL", lambda x: _num(x), _in(0.10, 0.20),
+        "needs a vacancy channel with memory switching below the domains in the ramp (research/mechanisms.md)"),
+    Row("Fig. 2d", "G_min / G_max at the read voltage", "40 / 90 uS (+-30 %)", "fig2d", "G_min_S",
+        lambda x: _num(x, "uS", 1e6), _in(28e-6, 52e-6),
+        "tension with R_LRS ~1 kOhm at the same read voltage (research/feasibility.md §2)"),
+    Row("Fig. 2d", "G_max at the read voltage", "90 uS (+-30 %)", "fig2d", "G_max_S",
+        lambda x: _num(x, "uS", 1e6), _in(63e-6, 117e-6), "as above"),
+    Row("Fig. 2e", "mean dG per potentiation pulse", "+0.32 uS (+-30 %)", "fig2d", "dG_potentiation_mean_S",
+        lambda x: _num(x, "uS", 1e6), _in(0.224e-6, 0.416e-6), "follows the window and NL"),
+    Row("Fig. 2f", "mean dG per depression pulse", "-0.36 uS (+-30 %)", "fig2d", "dG_depression_mean_S",
+        lambda x: _num(x, "uS", 1e6), _in(-0.468e-6, -0.252e-6), "follows the window and NL"),
+    Row("Fig. S4", "cycle-to-cycle variation", "5.4 % (2.7-8.1)", "figS4", "c2c", lambda x: _num(x, "%", 100),
+        _in(0.027, 0.081), "stochastic nucleation (activation fields redrawn per cycle)", literature=False),
+    Row("Fig. S4", "device-to-device variation", "8.3 % (4-12.5)", "figS4", "d2d", lambda x: _num(x, "%", 100),
+        _in(0.04, 0.125), "spread of thickness, vacancy inventory, activation field", literature=False),
+    Row("Fig. S5", "reference device NL (eq. 1)", "0.61-0.65 (accept 0.50-0.75)", "figS5", "NL",
+        lambda x: _num(x), _in(0.50, 0.75), "domain channel alone (vacancy migration off)", literature=False),
+    Row("Fig. S5", "reference window / device window [+, -]", "< 1 (reference narrower)", "figS5",
+        "window_ratio_to_device", lambda x: _num(x), _in(0.0, 0.999),
+        "vacancy channel widens the device's window (open: vacancies nearly immobile in the ramp)"),
+    Row("Fig. S6", "NL stepped scheme", "low (0.13-0.17)", "figS6", "NL_stepped", lambda x: _num(x), _in(0.0, 0.2),
+        "intrinsic linearity needs the vacancy channel (open)", literature=False),
+    Row("Fig. S6", "NL identical-amplitude scheme", "low", "figS6", "NL_identical", lambda x: _num(x), _in(0.0, 0.3),
+        "as above", literature=False),
+    Row("Fig. 4a", "A+/A-", "0.96 (0.8-1.2)", "fig4a", "A_ratio", lambda x: _num(x), _in(0.8, 1.2),
+        "spike shape and the switching thresholds of both polarities", literature=False),
+    Row("Fig. 4a", "tau+/tau-", "0.90 (0.7-1.3)", "fig4a", "tau_ratio", lambda x: _num(x), _in(0.7, 1.3),
+        "spike tail and switching kinetics", literature=False),
+    Row("Fig. S8", "A+/A- spread over three initial states", "independent of the state (< 15 %)", "fig4a",
+        "A_ratio_spread", lambda x: _num(x, "%", 100), _in(0.0, 0.15), "state-independent switching", literature=False),
+]
+
+TARGETS = {"fig5": "fig5", "fig2b": "fig2b", "fig2c": "fig2c", "fig2d": "fig2d", "figS4": "figS4", "figS5": "figS5",
+           "figS6": "figS6", "fig4a": "fig4a"}
+
+
+def _value(results: dict, row: Row, literature: bool):
+    r = results.get(row.file)
+    if r is None:
+        return None
+    key = f"/derived/literature/{row.path}" if literature else f"/derived/{row.path}"
+    q = r.data.get(key)
+    return None if q is None else np.asarray(q.values)
+
+
+def report(directory: Path) -> str:
+    results = {}
+    for name in sorted({row.file for row in ROWS}):
+        path = directory / f"{name}.h5"
+        if path.exists():
+            try:
+                results[name] = read_result(path)
+            except ResultFileError as exc:
+                print(f"warning: {exc}", file=sys.stderr)
+    lines = ["| figure | quantity | paper | `literature` | `yang2022` | meets | mechanism |", "|---|---|---|---|---|---|---|"]
+    for row in ROWS:
+        if row.file not in results:
+            lines.append(f"| {row.figure} | {row.quantity} | {row.paper} | - | not run (`make {TARGETS[row.file]}`) | - | "
+                         f"{row.mechanism} |")
+            continue
+        cal = _value(results, row, False)
+        lit = _value(results, row, True) if row.literature else None
+        cal_text = row.fmt(cal) if cal is not None else "missing"
+        lit_text = row.fmt(lit) if lit is not None else "-"
+        meets = "-" if cal is None or (np.size(cal) and np.any(~np.isfinite(np.asarray(cal, dtype=float)))) else (
+            "yes" if row.ok(cal) else "**no**")
+        lines.append(f"| {row.figure} | {row.quantity} | {row.paper} | {lit_text} | {cal_text} | {meets} | "
+                     f"{row.mechanism} |")
+    quick = [n for n, r in results.items() if r.config.get("overrides")]
+    head = ["# Consistency report", "",
+            "Paper numbers beside the `literature` parameter set (literature values only) and the calibrated "
+            "`yang2022` set, from the result files in this directory. Columns `meets` judge `yang2022` against the "
+            "paper's tolerance."]
+    if quick:
+        head.append(f"Files run with parameter overrides (reduced resolution): {', '.join(sorted(quick))}.")
+    return "\n".join(head + [""] + lines) + "\n"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--dir", default="results", help="directory of the result files (default: results)")
+    args = ap.parse_args(argv)
+    directory = Path(args.dir)
+    text = report(directory)
+    out = directory / "consistency.md"
+    tmp = out.with_suffix(".md.tmp")
+    tmp.write_text(text)
+    tmp.replace(out)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

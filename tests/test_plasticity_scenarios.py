@@ -1,0 +1,142 @@
+"""Pulse-train, variability and STDP scenarios (fig2d, figS5 trains, figS6, figS4, fig4a) on their quick
+configurations through the command line, the consistency report, and the train analysis functions.
+
+The switching dynamics of the quick runs use one or two domain columns, so the paper's numbers are not
+asserted here (the full runs are judged by ``make consistency``); the tests check the stored layout,
+units and physical invariants: conductance positive and finite, the NL of eq. (1) as recomputed from the
+stored train, the pulse scheme, deterministic Monte Carlo for a seed.
+"""
+
+import numpy as np
+import pytest
+
+from ftjphys.compact_model import CompactModel, apply_pulses
+from ftjphys.plasticity import paper_nl, split_branches, step_statistics
+from scenarios.cli import main
+from scenarios.consistency import report
+from scenarios.store import read_result
+
+
+@pytest.fixture(scope="module")
+def quick(tmp_path_factory):
+    cache = {}
+
+    def get(name, *sets):
+        key = (name,) + sets
+        if key not in cache:
+            out = tmp_path_factory.mktemp(name) / f"{name}.h5"
+            args = ["run", name, "--quick", "--quiet", "--out", str(out)]
+            for s in sets:
+                args += ["--set", s]
+            assert main(args) == 0
+            assert out.with_suffix(".png").stat().st_size > 10_000
+            cache[key] = (read_result(out), out)
+        return cache[key][0]
+
+    return get
+
+
+def _v(r, path):
+    return np.asarray(r.data[path].values)
+
+
+# ------------------------------------------------------------------------------- analysis functions
+
+
+def test_paper_nl_of_an_exponential_train_matches_the_closed_form():
+    m = CompactModel.synthetic(nl_potentiation=0.3, nl_depression=0.3, n_pulses=150)
+    g = [0.0]
+    for d in [1] * 150 + [-1] * 150:
+        g.append(float(apply_pulses(m, [g[-1]], 1, d)[0]))
+    G = m.to_G_S(np.array(g[1:]))
+    # eq. (1) on 150 discrete pulses vs 2 g(1/2) - 1 of the continuous curve: within a pulse's worth
+    assert paper_nl(G) == pytest.approx(0.3, abs=0.015)
+    assert np.allclose(paper_nl(np.stack([G, G])), paper_nl(G))
+
+
+def test_paper_nl_is_zero_for_a_linear_mirrored_train_and_rejects_odd_lengths():
+    up = np.linspace(1.0, 2.0, 10)
+    # eq. (1) pairs G_p(n) with G_D(P+1-n): the mirrored linear train has G_D(m) = G_p(P+1-m)
+    assert paper_nl(np.concatenate([up, up[::-1]])) == pytest.approx(0.0, abs=1e-12)
+    assert paper_nl(np.concatenate([up, up[::-1] - 0.1])) == pytest.approx(0.1, abs=1e-12)
+    with pytest.raises(ValueError, match="even number"):
+        split_branches(np.ones(7))
+
+
+def test_step_statistics_of_a_staircase():
+    G = np.concatenate([np.arange(1, 6), np.arange(4, -1, -1)]).astype(float)   # +1 steps, then -1 steps
+    pot, dep = step_statistics(np.stack([G, G]))
+    assert pot.mean_S == pytest.approx(1.0) and dep.mean_S == pytest.approx(-1.0)
+    assert pot.smoothness == pytest.approx(1.0) and dep.std_S == pytest.approx(0.0)
+
+
+# ------------------------------------------------------------------------------------- scenarios
+
+
+def test_fig2d_quick(quick):
+    r = quick("fig2d")
+    G = _v(r, "/derived/G_pulse_S")
+    amps = _v(r, "/derived/pulse_amplitude_V")
+    P = G.shape[1] // 2
+    assert G.shape == (r.config["cycles"], amps.size) and np.all(np.isfinite(G)) and np.all(G > 0)
+    assert np.all(amps[:P] > 0) and np.all(amps[P:] < 0) and np.all(np.diff(amps[:P]) > 0)
+    assert r.data["/derived/G_pulse_S"].units == "S"
+    assert float(_v(r, "/derived/NL")) == pytest.approx(np.mean(paper_nl(G)), rel=1e-12)
+    assert float(_v(r, "/derived/G_max_S")) == pytest.approx(G.mean(axis=0).max())
+    # potentiation raises G over the branch, depression lowers it
+    assert np.all(G[:, P - 1] > G[:, 0]) and np.all(G[:, -1] < G[:, P])
+    Gp = _v(r, "/derived/G_polarization_only_S")
+    assert Gp.shape == (amps.size,) and np.all(Gp > 0)
+    assert np.isfinite(float(_v(r, "/derived/polarization_share")))
+
+
+def test_figS5_quick_has_trains_for_reference_and_device(quick):
+    r = quick("figS5")
+    for g in ("/derived", "/derived/device"):
+        G = _v(r, f"{g}/G_pulse_S")
+        assert np.all(G > 0) and float(_v(r, f"{g}/NL")) == pytest.approx(np.mean(paper_nl(G)))
+    ratio = _v(r, "/derived/window_ratio_to_device")
+    assert ratio.shape == (2,)
+
+
+def test_figS6_quick_identical_scheme(quick):
+    r = quick("figS6")
+    amps = _v(r, "/derived/identical/pulse_amplitude_V")
+    P = amps.size // 2
+    assert np.all(amps[:P] == r.config["identical_amplitude_V"]) and np.all(amps[P:] == -r.config["identical_amplitude_V"])
+    for s in ("stepped", "identical"):
+        assert float(_v(r, f"/derived/NL_{s}")) == pytest.approx(np.mean(paper_nl(_v(r, f"/derived/{s}/G_pulse_S"))))
+
+
+def test_figS4_quick_is_deterministic_for_a_seed(quick, tmp_path):
+    r = quick("figS4", "workers=1")
+    Gc, Gd = _v(r, "/derived/G_c2c_S"), _v(r, "/derived/G_d2d_S")
+    assert Gc.shape[0] == r.config["c2c_cycles"] and Gd.shape[:2] == (r.config["d2d_devices"], r.config["d2d_cycles"])
+    assert 0 < float(_v(r, "/derived/c2c")) < 1 and 0 < float(_v(r, "/derived/d2d")) < 1
+    # the devices differ (parameter spread), and the same seed gives the same trains in another process layout
+    assert not np.allclose(Gd[0], Gd[1])
+    out = tmp_path / "again.h5"
+    assert main(["run", "figS4", "--quick", "--quiet", "--set", "workers=2", "--out", str(out)]) == 0
+    assert np.array_equal(_v(read_result(out), "/derived/G_c2c_S"), Gc)
+
+
+def test_fig4a_quick_window_is_antisymmetric(quick):
+    r = quick("fig4a")
+    dt, dW = _v(r, "/derived/dt_s"), _v(r, "/derived/dW_percent")
+    assert np.all(np.isfinite(dW)) and dt.size == 2 * len(r.config["delays_s"])
+    # post after pre potentiates, post before pre depresses (at the shortest delays of each sign)
+    assert dW[dt > 0][0] > 0 and np.min(dW[dt < 0]) < 0
+    for name in ("A_plus", "A_minus", "tau_plus_s", "tau_minus_s", "dW0_plus", "dW0_minus"):
+        assert np.isfinite(float(_v(r, f"/derived/{name}")))
+
+
+def test_consistency_report_names_missing_files_and_judges_present_ones(quick, tmp_path):
+    import shutil
+
+    r = quick("fig2d")
+    assert "not run (`make fig2d`)" in report(tmp_path)
+    src = [p for p in (tmp_path.parent).glob("**/fig2d.h5")]
+    shutil.copy(src[0], tmp_path / "fig2d.h5")
+    text = report(tmp_path)
+    row = next(line for line in text.splitlines() if "NL (eq. 1)" in line and "Fig. 2d" in line)
+    assert f"{float(_v(r, '/derived/NL')):.3g}" in row and ("yes" in row or "**no**" in row)
