@@ -389,10 +389,17 @@ def calibrate_variability(model: CompactModel, c2c_trains_S=None, d2d_trains_S=N
         return total // 2, total // 2
 
     def run(n_devices, n_cycles, up, down, s_pulse, s_device):
+        """Monte-Carlo trains shaped like the record. A record on a coarser ramp (P' pulses per branch,
+        P = k P' in the model's train) is compared with the model's train read after every k-th pulse:
+        one coarse pulse spans k of the model's pulses."""
         trial = dataclasses.replace(model, variability=Variability(pulse_sigma_rel=s_pulse, device_sigma_rel=s_device))
         rng = np.random.default_rng(settings.seed)
         scales = trial.variability.draw_device_scales(np.random.default_rng(settings.seed + 1), n_devices)
-        return simulate_trains(trial, n_devices, n_cycles, up, down, rng, scales)
+        k_up = n_up // up if n_up % up == 0 else 1
+        k_down = n_down // down if n_down % down == 0 else 1
+        G = simulate_trains(trial, n_devices, n_cycles, up * k_up, down * k_down, rng, scales)
+        picks = np.concatenate([np.arange(k_up - 1, up * k_up, k_up), up * k_up + np.arange(k_down - 1, down * k_down, k_down)])
+        return G[..., picks]
 
     if c2c_trains_S is not None:
         trains = np.asarray(c2c_trains_S, dtype=float)

@@ -170,6 +170,21 @@ def test_variability_calibration_reproduces_c2c_and_d2d():
     assert again.variability == v
 
 
+def test_variability_calibration_from_a_coarser_ramp_record():
+    """A c2c record on a ramp with 1/5 of the model's pulses (each read after 5 of the model's pulses) is
+    matched against the model's train read at the same points: the calibration recovers the pulse noise."""
+    true = CompactModel.synthetic(nl_potentiation=0.15, nl_depression=0.15, n_pulses=P,
+                                  variability=Variability(pulse_sigma_rel=0.5))
+    clean = dataclasses.replace(true, variability=Variability())
+    up, down = _trains(clean, 3)
+    full = simulate_trains(true, 6, 10, P, P, np.random.default_rng(31))
+    k = 5
+    coarse = np.concatenate([full[..., k - 1:P:k], full[..., P + k - 1::k]], axis=-1)
+    m = fit_compact_model(up[0], down[0], name="coarse", c2c_trains_S=coarse, settings=FAST)
+    assert m.fit_report["variability"]["c2c_model"] == pytest.approx(c2c_statistic(coarse), rel=0.01)
+    assert m.variability.pulse_sigma_rel == pytest.approx(0.5, rel=0.25)
+
+
 def test_stdp_window_fit():
     paper = StdpWindow.paper()
     dt = np.concatenate([-np.geomspace(1e-4, 8e-3, 12)[::-1], [0.0], np.geomspace(1e-4, 8e-3, 12)])

@@ -224,7 +224,7 @@ def test_spice_export_files(model_file, tmp_path):
 
 
 def _physics_results(root, reference=True):
-    """Small stand-ins for the physics results in the layout the lead's scenarios write."""
+    """Small stand-ins for the physics results in the layout the fig2d/figS4/fig4a/figS5 scenarios write."""
     (root / "results").mkdir(exist_ok=True)
     device = _model(nl=0.15, sigma=0.0, n_pulses=40)
     noisy = dataclasses.replace(device, variability=Variability(pulse_sigma_rel=0.4, device_sigma_rel=0.1))
