@@ -266,6 +266,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, ResultFileError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except ValueError as exc:  # invalid parameters and configurations name themselves and the allowed range
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

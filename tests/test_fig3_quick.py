@@ -98,16 +98,25 @@ def test_scheduler_option_needs_a_scenario_with_sweeps(capsys):
     assert "runs no parallel sweep" in capsys.readouterr().err
 
 
-def test_compact_model_file_with_a_wrong_schema_is_refused(tmp_path):
+def test_compact_model_files_load_and_bad_ones_are_refused(tmp_path):
+    import json
+
     compact = pytest.importorskip("scenarios.compact")
-    h5py = pytest.importorskip("h5py")
-    bad = tmp_path / "bad_model.h5"
-    with h5py.File(bad, "w") as f:
-        f.attrs["schema"] = "something-else"
-        f.attrs["schema_version"] = "0.1"
-    with pytest.raises(Exception, match="(?i)schema|version|compact"):
-        fig3.resolve_model(str(bad))
-    assert hasattr(compact, "load_compact_model")
+    model = fig3.resolve_model(FTJ)
+    h5, js = compact.write_model(tmp_path / "compact_model.h5", model, {"source": "test"})
+    loaded = fig3.resolve_model("yang2022", str(tmp_path))  # the named file in results_dir
+    assert loaded.potentiation.nl == pytest.approx(0.15, abs=1e-9)
+    assert loaded.variability.pulse_sigma_rel == pytest.approx(1.23)
+    d = json.loads(js.read_text())
+    (tmp_path / "v9.json").write_text(json.dumps(dict(d, schema_version="9.0")))
+    with pytest.raises(Exception, match="9.0"):
+        fig3.resolve_model(str(tmp_path / "v9.json"))
+    (tmp_path / "nofield.json").write_text(json.dumps({k: v for k, v in d.items() if k != "G_max_S"}))
+    with pytest.raises(Exception, match="G_max_S"):
+        fig3.resolve_model(str(tmp_path / "nofield.json"))
+    (tmp_path / "foreign.h5").write_bytes(b"not an hdf5 file at all")
+    with pytest.raises(Exception, match="foreign.h5"):
+        fig3.resolve_model(str(tmp_path / "foreign.h5"))
 
 
 def test_bench_mlp_prints_both_epochs(digits_dir, monkeypatch, capsys):
