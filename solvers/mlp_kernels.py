@@ -175,6 +175,32 @@ def py_lut_update(g, r, table, scale, sigma, state):
 
 
 @njit(cache=True, inline="always")
+def _pulse_count(r, mode, state):
+    """Pulses for a requested update of r mean steps: (n, skip, state). Pulse modes round stochastically
+    (or to nearest); skip is True when nothing happens, so the no-pulse path touches no device array."""
+    if mode == MODE_LUT:
+        return 0, r <= 0.0, state
+    if mode == MODE_PULSE_NEAREST:
+        n = int(r + 0.5)
+    else:
+        state, u = _next_uniform(state)
+        n = int(r + u)
+    return n, n == 0, state
+
+
+@njit(cache=True, inline="always")
+def _update_weight(W, gp_arr, gn_arr, sp_arr, sn_arr, i, j, n, r, positive, up, down, sigma, pair, mode, w_scale,
+                   g_ref, state):
+    """Apply an update to the devices of weight (i, j) and refresh W[i, j]; returns the generator state."""
+    gp, gn, state = _apply(n, r, positive, gp_arr[i, j], gn_arr[i, j], sp_arr[i, j], sn_arr[i, j], up, down,
+                           sigma, pair, mode, state)
+    gp_arr[i, j] = gp
+    gn_arr[i, j] = gn
+    W[i, j] = w_scale * (gp - (gn if pair == PAIR_DIFF else g_ref))
+    return state
+
+
+@njit(cache=True, inline="always")
 def _apply(n, r, positive, gp, gn, sp, sn, up, down, sigma, pair, mode, state):
     """Move a weight's devices: n pulses (pulse modes) or the LUT update of size r; returns (g⁺, g⁻, state)."""
     # Explicit branches rather than selecting a table into a variable: an array assignment costs
@@ -373,22 +399,11 @@ def train_epoch(indptr, indices, values, labels, order, W1, b1, W2, b2, lr, mode
             hk = lr * h[k] * inv
             for m in range(no):
                 r = hk * abs(d2[m])
-                if mode == MODE_LUT:
-                    if r <= 0.0:
-                        continue
-                    n = 0
-                elif mode == MODE_PULSE_NEAREST:
-                    n = int(r + 0.5)
-                else:
-                    state, u = _next_uniform(state)
-                    n = int(r + u)
-                if n == 0 and mode != MODE_LUT:
+                n, skip, state = _pulse_count(r, mode, state)
+                if skip:
                     continue
-                gp, gn, state = _apply(n, r, d2[m] < 0.0, gp2[k, m], gn2[k, m], sp2[k, m], sn2[k, m], up, down,
-                                       sigma, pair, mode, state)
-                gp2[k, m] = gp
-                gn2[k, m] = gn
-                W2[k, m] = w_scale * (gp - (gn if pair == PAIR_DIFF else g_ref))
+                state = _update_weight(W2, gp2, gn2, sp2, sn2, k, m, n, r, d2[m] < 0.0, up, down, sigma, pair,
+                                       mode, w_scale, g_ref, state)
                 pulses += n
                 events += n > 0
         for k in range(nh):
@@ -398,22 +413,11 @@ def train_epoch(indptr, indices, values, labels, order, W1, b1, W2, b2, lr, mode
             x = values[q]
             for k in range(nh):
                 r = x * c1[k]
-                if mode == MODE_LUT:
-                    if r <= 0.0:
-                        continue
-                    n = 0
-                elif mode == MODE_PULSE_NEAREST:
-                    n = int(r + 0.5)
-                else:
-                    state, u = _next_uniform(state)
-                    n = int(r + u)
-                if n == 0 and mode != MODE_LUT:
+                n, skip, state = _pulse_count(r, mode, state)
+                if skip:
                     continue
-                gp, gn, state = _apply(n, r, d1[k] < 0.0, gp1[j, k], gn1[j, k], sp1[j, k], sn1[j, k], up, down,
-                                       sigma, pair, mode, state)
-                gp1[j, k] = gp
-                gn1[j, k] = gn
-                W1[j, k] = w_scale * (gp - (gn if pair == PAIR_DIFF else g_ref))
+                state = _update_weight(W1, gp1, gn1, sp1, sn1, j, k, n, r, d1[k] < 0.0, up, down, sigma, pair,
+                                       mode, w_scale, g_ref, state)
                 pulses += n
                 events += n > 0
     rng_state[0] = state
