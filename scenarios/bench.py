@@ -585,6 +585,32 @@ def _print_column(r: ColumnBench) -> None:
             print(f"  note: baseline ({key}) {r.baseline[key].note}; its ratio is a lower bound")
 
 
+def bench_pulse_train(cycles: int = 1) -> dict:
+    """The fig2d pulse scheme (300 pulses of 1 ms, each with a read) on the full yang2022 ensemble: wall time
+    of ``cycles`` cycles, pulses per second, and the time of the paper's five cycles at that rate."""
+    from . import fig2d
+    from .switching import DeviceRunner, parameter_sets
+
+    cfg = dict(fig2d.config(False), cycles=cycles, channel_split=False, literature_comparison=False)
+    (_, params), = parameter_sets(cfg)
+    runner = DeviceRunner(params.domains.columns * cycles, "fig2d bench", progress=False)
+    t0 = time.perf_counter()
+    res = fig2d.run_trains(runner, params, cfg)
+    wall = time.perf_counter() - t0
+    runner.close()
+    pulses = res["G_S"].size
+    return {"cycles": cycles, "pulses": pulses, "columns": params.domains.columns, "wall_s": wall,
+            "pulses_per_s": pulses / wall, "five_cycles_s": 5 * 300 * wall / pulses,
+            "steps": runner.solver()["n_steps"]}
+
+
+def _print_pulse_train(r: dict) -> None:
+    print()
+    print(f"pulse trains (fig2d scheme, {r['columns']} domain columns, {r['cycles']} cycle(s) of 300 pulses + reads):")
+    print(f"  wall time {r['wall_s']:.1f} s, {r['pulses_per_s']:.1f} pulses/s, {r['steps']:.0f} accepted steps")
+    print(f"  five cycles (the fig2d run) at this rate: {r['five_cycles_s']:.0f} s   (target <= 60 s on one core)")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeats", type=int, default=None, help="device-core sweeps (default 3, quick 1)")
@@ -601,6 +627,9 @@ def main(argv=None) -> int:
         cfg = ColumnBenchConfig(**{**cfg.__dict__, "budget_s": float(args.budget)})
     log = (lambda msg: print(f"  ... {msg}", file=sys.stderr, flush=True)) if args.progress else None
     _print_column(bench_column(cfg, log))
+    if not args.quick:
+        sys.stdout.flush()
+        _print_pulse_train(bench_pulse_train())
     return 0
 
 

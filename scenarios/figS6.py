@@ -22,7 +22,7 @@ SCHEMES = ("stepped", "identical")
 
 def config(quick: bool = False) -> dict:
     cfg = fig2d.config(quick)
-    cfg.update({"channel_split": False, "literature_comparison": False, "cycles": 1 if quick else 2})
+    cfg.update({"channel_split": False, "literature_comparison": False, "cycles": 1})
     return cfg
 
 
