@@ -38,10 +38,10 @@ FIT_UNITS = {"A_plus": "%", "A_minus": "%", "tau_plus_s": "s", "tau_minus_s": "s
 def config(quick: bool = False) -> dict:
     cfg = base_config(quick, {"domains.columns": 1})
     cfg.update({
-        "spike": {"peak_V": -2.2, "peak_width_s": 2e-4, "edge_s": 1e-5, "tail_V": 1.6, "tail_s": 5e-3},
+        "spike": {"peak_V": -1.6, "peak_width_s": 2e-4, "edge_s": 1e-5, "tail_V": 1.4, "tail_s": 5e-3},
         "delays_s": ([1e-4, 1e-3, 2.5e-3, 4e-3] if quick else
                      [5e-5, 2e-4, 5e-4, 1e-3, 1.5e-3, 2e-3, 2.5e-3, 3e-3, 3.5e-3, 4e-3, 4.5e-3]),
-        "prepare_V": [3.0] if quick else [3.0, 3.5, 4.0],
+        "prepare_V": [2.6] if quick else [2.6, 2.8, 3.0],
         "prepare_width_s": 1e-3,
         "settle_s": 1e-3,
         "literature_comparison": False,
