@@ -84,7 +84,7 @@ ROWS = [
         "vacancy traps (1e27 m^-3, release 1.1 +- 0.1 eV); nucleation-limited (Merz) domain reversal at 0 V"),
     Row("Fig. 2d", "NL (eq. 1)", "0.13-0.17 (accept 0.10-0.20)", "fig2d", "NL", lambda x: _num(x), _in(0.10, 0.20),
         "needs a vacancy channel with memory switching below the domains in the ramp (research/mechanisms.md)"),
-    Row("Fig. 2d", "G_min / G_max at the read voltage", "40 / 90 uS (+-30 %)", "fig2d", "G_min_S",
+    Row("Fig. 2d", "G_min at the read voltage", "40 uS (+-30 %)", "fig2d", "G_min_S",
         lambda x: _num(x, "uS", 1e6), _in(28e-6, 52e-6),
         "tension with R_LRS ~1 kOhm at the same read voltage (research/feasibility.md §2)"),
     Row("Fig. 2d", "G_max at the read voltage", "90 uS (+-30 %)", "fig2d", "G_max_S",
