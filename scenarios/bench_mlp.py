@@ -12,7 +12,6 @@ samples and is a smoke test.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 
@@ -39,7 +38,7 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true", help="600 samples instead of 6,000")
     parser.add_argument("--samples", type=int, default=None, help="training samples per epoch (default 6000)")
     args = parser.parse_args(argv)
-    os.environ.setdefault("NUMBA_NUM_THREADS", "1")
+    # one thread at run time (below); the environment is left alone: numba reads it once, at its first launch
     import numba
 
     from ftjphys.compact_model import CompactModel

@@ -78,7 +78,10 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true", help="10 epochs, 20 test presentations per letter and level")
     parser.add_argument("--repeats", type=int, default=3, help="timed repetitions (median reported)")
     args = parser.parse_args(argv)
-    os.environ.setdefault("NUMBA_NUM_THREADS", "1")
+    # one thread at run time; the environment is left alone (numba reads it once, at its first launch)
+    import numba
+
+    numba.set_num_threads(1)
     from . import fig4
 
     cfg = fig4.config(quick=False)
