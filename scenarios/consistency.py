@@ -10,7 +10,6 @@ Reads the result files in a directory (``results/`` by default; a missing file m
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from dataclasses import dataclass
 from pathlib import Path
