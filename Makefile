@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 FTJ := $(VENV)/bin/ftjphys
 STAMP := $(VENV)/.installed
 # Scenarios with a make target of the same name (results/<name>.h5 and .png).
-FIGURES := fig5 fig2a fig2b fig2c figS5 pt_electrode fig2d figS6 figS4 fig4a
+FIGURES := fig5 fig2a fig2b fig2c figS5 pt_electrode fig2d fig2ef figS6 figS4 fig4a
 # Learning runners: they read the compact model only.
 LEARNING := fig3 fig4 figS9
 
@@ -62,6 +62,9 @@ pt_electrode: $(STAMP)  ## Pt top electrode: R-V loop and switching asymmetry be
 
 fig2d: $(STAMP)  ## Fig. 2d-f: LTP/LTD pulse trains, NL, dG per pulse, polarization/vacancy channel split
 	$(FTJ) run fig2d --out results/fig2d.h5
+
+fig2ef: $(STAMP) fig2d  ## Fig. 2e,f: dG per pulse vs G of both branches, binned statistics (from fig2d)
+	$(FTJ) run fig2ef --out results/fig2ef.h5
 
 figS6: $(STAMP)  ## Fig. S6: NL of stepped vs identical-amplitude pulse schemes
 	$(FTJ) run figS6 --out results/figS6.h5

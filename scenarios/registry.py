@@ -20,6 +20,7 @@ SCENARIOS: dict[str, str] = {
     "pt_electrode": "scenarios.pt_electrode",
     "fig3": "scenarios.fig3",
     "fig2d": "scenarios.fig2d",
+    "fig2ef": "scenarios.fig2ef",
     "fig4a": "scenarios.fig4a",
     "figS6": "scenarios.figS6",
     "figS4": "scenarios.figS4",

@@ -140,3 +140,22 @@ def test_consistency_report_names_missing_files_and_judges_present_ones(quick, t
     text = report(tmp_path)
     row = next(line for line in text.splitlines() if "NL (eq. 1)" in line and "Fig. 2d" in line)
     assert f"{float(_v(r, '/derived/NL')):.3g}" in row and ("yes" in row or "**no**" in row)
+
+
+def test_fig2ef_bins_the_steps_of_a_fig2d_file(quick, tmp_path):
+    r = quick("fig2d")
+    out = tmp_path / "fig2ef.h5"
+    assert main(["run", "fig2ef", "--quiet", "--set", f"source={quick.path('fig2d')}", "--set", "bins=4",
+                 "--out", str(out)]) == 0
+    e = read_result(out)
+    G = _v(r, "/derived/G_pulse_S")
+    P = G.shape[1] // 2
+    # every step of the trains is binned once: (P - 1) potentiation and P depression steps per cycle
+    assert _v(e, "/derived/potentiation_steps_per_bin").sum() == G.shape[0] * (P - 1)
+    assert _v(e, "/derived/depression_steps_per_bin").sum() == G.shape[0] * P
+    n, m = _v(e, "/derived/potentiation_steps_per_bin"), _v(e, "/derived/dG_potentiation_binned_mean_S")
+    assert np.nansum(n * m) / n.sum() == pytest.approx(np.diff(G[:, :P], axis=1).mean(), rel=1e-9)
+    assert float(_v(e, "/derived/dG_potentiation_mean_S")) == pytest.approx(step_statistics(G)[0].mean_S)
+    assert main(["run", "fig2ef", "--quiet", "--set", f"source={tmp_path / 'missing.h5'}",
+                 "--out", str(tmp_path / "x.h5")]) == 2
+    assert not (tmp_path / "x.h5").exists()
