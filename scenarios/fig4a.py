@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ftjphys.device import Device
 from ftjphys.compact_fit import fit_stdp_window
 from ftjphys.protocols import Hold, Protocol, Pulse, Read, SpikePair
 
@@ -70,8 +69,9 @@ def prepared_states(runner: DeviceRunner, params, cfg: dict, V: float):
     return runner.run(params, wf, [], initial_state(cfg), f"prepare {V:g} V").final_states
 
 
-def window(runner: DeviceRunner, params, cfg: dict, states) -> tuple[np.ndarray, np.ndarray]:
-    """Delays (both signs, sorted) and ΔW in % from ``states``."""
+def window(runner: DeviceRunner, params, cfg: dict, states) -> tuple[np.ndarray, np.ndarray, float]:
+    """Delays (both signs, sorted), ΔW in % from ``states``, and the conductance of ``states`` (the read
+    before the pair, the same for every delay)."""
     delays = np.array(sorted([-d for d in cfg["delays_s"]] + list(cfg["delays_s"])))
     dW = []
     for dt in delays:
@@ -79,7 +79,7 @@ def window(runner: DeviceRunner, params, cfg: dict, states) -> tuple[np.ndarray,
         R = runner.run(params, wf, read_times(wf), initial_state(cfg), f"delay {dt * 1e3:+.2f} ms",
                        states=states).R_ohm
         dW.append(100.0 * (R[0] / R[1] - 1.0))        # G = 1/R
-    return delays, np.array(dW)
+    return delays, np.array(dW), 1.0 / float(R[0])
 
 
 def run(cfg: dict, progress: bool = True) -> RunResult:
@@ -90,11 +90,10 @@ def run(cfg: dict, progress: bool = True) -> RunResult:
     try:
         for V in cfg["prepare_V"]:
             states = prepared_states(runner, params, cfg, V)
-            delays, dW = window(runner, params, cfg, states)
+            delays, dW, G = window(runner, params, cfg, states)
             fits.append(fit_stdp_window(delays, dW)[0])
             dWs.append(dW)
-            wf = Protocol((Read(float(cfg["V_read_V"]), float(cfg["read_width_s"])),)).compile()
-            G0.append(1.0 / float(Device(params).run(wf, read_times(wf), states=states).R_ohm[0]))
+            G0.append(G)
     finally:
         runner.close()
     corners = np.array(spike_corners(cfg["spike"]))
