@@ -30,7 +30,9 @@ from scipy.stats import norm
 
 from solvers import poisson
 from solvers.hopping import hopping_flux_numba
-from solvers.column_kernel import column_rhs_numba, entry_count
+from solvers.arrow_lu import ArrowStructure, arrow_solve
+from solvers.column_kernel import entry_count
+from solvers.column_newton import SINGULAR, STATUS, column_evaluate, stage_newton
 from solvers.sparse_pattern import SparsePattern
 
 from .electrostatics import BandProfile, Electrostatics
@@ -133,16 +135,15 @@ class ColumnModel:
         self._pattern = None
         count = entry_count(L.n_nodes, L.n_fe, L.n_traps, L.n_exchange, self.D > 0)
         self._coo = (np.empty(count, dtype=np.int64), np.empty(count, dtype=np.int64), np.empty(count))
-        self._kernel_consts = {
-            "x_fe": m.x_m[: L.n_fe].copy(),
-            "release0": getattr(self, "release0", np.zeros(0)),
-            "capture": getattr(self, "capture", 0.0),
-            "trap_sites": getattr(self, "trap_sites", 1.0),
-            "ex_rate0": getattr(self, "exchange_rate0", np.zeros(0)),
-            "ex_sites": getattr(self, "exchange_sites_m2", 0.0),
-            "ex_node": getattr(self, "exchange_node", 1),
-            "ex_Nref": getattr(self, "exchange_N_ref", 1.0),
-        }
+        self._column_constants = (
+            self.vol, self.h_fe, m.x_m[: L.n_fe].copy(), sc.e, self.z, self.Vt, float(self.D), v.hop_distance_m,
+            getattr(self, "release0", np.zeros(0)), float(getattr(self, "capture", 0.0)),
+            float(getattr(self, "trap_sites", 1.0)), v.trap_activation_length_m,
+            getattr(self, "exchange_rate0", np.zeros(0)), float(getattr(self, "exchange_sites_m2", 0.0)),
+            v.exchange_transfer_coefficient, int(getattr(self, "exchange_node", 1)),
+            float(getattr(self, "exchange_N_ref", 1.0)), float(self.Ea), FIELD_SMOOTHING_V_PER_M, float(self.rho0),
+            float(self.landau.a2), float(self.landau.a4), float(self.landau.a6), float(self.Ps),
+            GATE_WIDTH_C_PER_M2, float(self.d))
 
     # --- states ------------------------------------------------------------------------------
 
@@ -191,30 +192,28 @@ class ColumnModel:
         f = self._evaluate(t, y)
         return f, self._pattern.assemble(self._coo[2])
 
+    def _poisson_constants(self, bias_V: float) -> tuple:
+        """The Poisson kernel's constants at ``bias_V`` (the order of :func:`solvers.column_newton.column_evaluate`)."""
+        es, m = self.es, self.es.mesh
+        return (m.h_m, m.eps_F_per_m, m.eps_field_scale_V_per_m, m.semiconductor, m.chi_J, m.donor_m3, m.Nc_m3,
+                m.ferroelectric, es.sheet_charge_C_per_m2, float(self.z), es.kT_J, float(es.psi_left_V(bias_V)),
+                float(es.robin_c), float(es.psi_bulk_V), *es.table)
+
     def _evaluate(self, t, y):
-        L, es = self.layout, self.es
-        V = float(self.bias_V(t))
-        psi = y[L.psi]
-        P = float(y[L.P])
-        NV = self.total_vacancy_nodes(y)
-        args = es._args(V, es.polarization_cells(P), NV)
-        poisson.assemble_numba(psi, *args, self._r, self._ab)
-        T = y[L.N.stop: L.theta.start].reshape(L.n_traps, L.n_fe)
-        f = np.empty(L.size)
+        L = self.layout
         rows, cols, vals = self._coo
-        v = self.params.vacancies
-        k = self._kernel_consts
-        used = column_rhs_numba(psi, y[L.N], T, y[L.theta], P, self._r, self._ab, self.vol, self.h_fe,
-                                k["x_fe"], sc.e, self.z, self.Vt, self.D, v.hop_distance_m, k["release0"],
-                                k["capture"], k["trap_sites"], v.trap_activation_length_m, k["ex_rate0"],
-                                k["ex_sites"], v.exchange_transfer_coefficient, k["ex_node"], k["ex_Nref"],
-                                es.robin_c, self.Ea, FIELD_SMOOTHING_V_PER_M, self.rho0, self.landau.a2,
-                                self.landau.a4, self.landau.a6, self.Ps, GATE_WIDTH_C_PER_M2, self.d,
-                                f, rows, cols, vals)
+        f = np.empty(L.size)
+        used = column_evaluate(np.ascontiguousarray(y, dtype=float), L.n_nodes, L.n_fe, L.n_traps, L.n_exchange,
+                               self._poisson_constants(float(self.bias_V(t))), self._column_constants, f,
+                               rows, cols, vals, self._r, self._ab)
         if self._pattern is None:
             assert used == rows.size
             self._pattern = SparsePattern(rows.copy(), cols.copy(), (L.size, L.size))
         return f
+
+    def stage_solver(self) -> "StageSolver":
+        """The compiled stage Newton of this column (:mod:`solvers.column_newton`), used by the integrator."""
+        return StageSolver(self)
 
     def rhs_reference(self, t, y):
         """Plain numpy twin of :meth:`rhs` (same f and Jacobian), used by the tests."""
@@ -385,3 +384,66 @@ class ColumnModel:
         if scale < 1.0:
             dd *= scale
         return dy
+
+
+def interleaved_order(layout: Layout) -> np.ndarray:
+    """Unknowns ordered node by node (N_i, T_k,i, psi_i) through the ferroelectric, the interface site
+    classes after the first node (they couple to it), then the semiconductor potentials, P last: the
+    Newton matrix is then banded apart from the polarization's row and column (:mod:`solvers.arrow_lu`).
+    psi_i after the densities of node i keeps the lower bandwidth (the factorization's cost) small."""
+    L = layout
+    order = []
+    for i in range(L.n_fe):
+        order.append(L.N.start + i)
+        order.extend(L.T(k).start + i for k in range(L.n_traps))
+        order.append(i)
+        if i == 0:
+            order.extend(range(L.theta.start, L.theta.stop))
+    order.extend(range(L.n_fe, L.n_nodes))
+    order.append(L.P)
+    return np.array(order, dtype=np.int64)
+
+
+class StageSolver:
+    """The integrator's hook for the compiled stage Newton of one column: ``newton`` solves a stage,
+    ``solve`` applies the kept factors (the error filter). Factors and work arrays live here."""
+
+    def __init__(self, model: ColumnModel):
+        self.model = model
+        L = model.layout
+        y = np.zeros(L.size)
+        y[L.psi] = model.es.initial_guess(0.0)
+        model._evaluate(0.0, y)                       # fixes the COO pattern
+        rows, cols, _ = model._coo
+        self.structure = ArrowStructure(rows, cols, L.size, interleaved_order(L))
+        self.workspace = self.structure.workspace()
+        self.f = np.empty(L.size)
+        self.info = np.zeros(6)
+        self.has_factors = False
+
+    def newton(self, t, guess, c, b, w, newton_tol, max_iter, use_factors, reuse):
+        """Solve the stage from ``guess``; returns (y, status, info) (status: :data:`STATUS` codes)."""
+        m, L, st = self.model, self.model.layout, self.structure
+        y = np.array(guess, dtype=float)
+        ab, ipiv, u, v, z, corner = self.workspace
+        rows, cols, vals = m._coo
+        status = stage_newton(y, np.ascontiguousarray(c, dtype=float), np.ascontiguousarray(b, dtype=float),
+                              m.mass, np.ascontiguousarray(w, dtype=float), float(newton_tol), int(max_iter),
+                              bool(use_factors and self.has_factors), bool(reuse), L.n_nodes, L.n_fe, L.n_traps,
+                              L.n_exchange, m._poisson_constants(float(m.bias_V(t))), m._column_constants,
+                              st.kind, st.row, st.col, st.row_original, st.position, st.kl, st.ku,
+                              ab, ipiv, u, v, z, corner, self.f, rows, cols, vals, m._r, m._ab, self.info)
+        if self.info[1] > 0:                           # refactored: keep unless the factors are unusable
+            self.has_factors = status != SINGULAR
+        return y, status, self.info
+
+    def solve(self, rhs):
+        ab, ipiv, u, v, z, corner = self.workspace
+        out = np.empty(self.structure.n)
+        arrow_solve(ab, self.structure.kl, self.structure.ku, ipiv, v, z, corner, self.structure.position,
+                    np.ascontiguousarray(rhs, dtype=float), out)
+        return out
+
+    @staticmethod
+    def describe(status: int) -> str:
+        return STATUS[status]

@@ -169,6 +169,11 @@ class _Engine:
         self.last = {}                       # diagnostics of the last failure / Newton
         self.reuse = False                   # keep the Newton LU across iterations, stages and steps
         self._lu, self._lu_key = None, None
+        # With a compiled stage Newton, factors of a matrix whose coefficient c = a h differs by up to this
+        # fraction are kept (a simplified Newton: same solution, possibly more iterations).
+        self.reuse_coefficient_change = 0.0
+        make_stage = getattr(problem, "stage_solver", None)
+        self.stage = make_stage() if make_stage is not None else None   # compiled stage Newton, if any
 
     # -------------------------------------------------------------- helpers
     def weights(self, y):
@@ -219,6 +224,8 @@ class _Engine:
         _StepFailure.
         """
         key = float(c[self.diff][0]) if np.any(self.diff) else 1.0
+        if self.stage is not None:
+            return self._stage_newton(t, guess, c, b, w, key)
         lu = self._lu if (self.reuse and self._lu is not None and self._lu_key == key) else None
         fresh = lu is None
         try:
@@ -228,6 +235,27 @@ class _Engine:
                 raise
             self._lu = None                       # stale LU: retry once with fresh factorizations
             return self._newton(t, guess, c, b, w, None)
+
+    def _stage_newton(self, t, guess, c, b, w, key):
+        """The problem's compiled stage Newton (same iteration, damping and reuse rule as :meth:`_newton`)."""
+        use = (self.reuse and self._lu_key is not None
+               and abs(key / self._lu_key - 1.0) <= self.reuse_coefficient_change)
+        for attempt in ((True, False) if use else (False,)):
+            y, status, info = self.stage.newton(t, guess, c, b, w, self.newton_tol, self.newton_max_iter,
+                                                attempt, self.reuse)
+            it, n_lu, n_f = int(info[0]), int(info[1]), int(info[2])
+            self.stats.n_newton_iterations += it
+            self.stats.n_rhs += n_f
+            self.stats.n_lu += n_lu
+            self.stats.n_jac += n_lu
+            self.last = dict(newton_update=float(info[3]), newton_residual=float(info[4]),
+                             worst_component=int(info[5]))
+            if n_lu:
+                self._lu_key = key
+            if status == 0:
+                return y, self.stage, it
+            self._lu_key = None
+        raise _StepFailure(self.stage.describe(status), t=t, iteration=it, **self.last)
 
     def _newton(self, t, guess, c, b, w, lu):
         key = float(c[self.diff][0]) if np.any(self.diff) else 1.0

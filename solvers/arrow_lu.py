@@ -1,0 +1,220 @@
+"""Direct solver for "arrow" matrices: a banded block plus one dense border row and column.
+
+The Newton matrix of a domain column, M - diag(c) J, has this shape once its unknowns are interleaved
+node by node (psi_i, N_i, T_k,i, ...): Poisson, hopping and trapping couple only neighbouring nodes, and
+the one global unknown, the column's polarization, couples to every ferroelectric node through the
+bound charge and the Landau-Khalatnikov field. With A the banded block, u/v the border column/row and
+d the corner,
+
+    [A  u] [x]   [r]        x = A^-1 r - p A^-1 u,
+    [v' d] [p] = [s],       p = (s - v' A^-1 r) / (d - v' A^-1 u)      (block elimination, Schur complement)
+
+A is factored by Gaussian elimination with partial pivoting inside the band (LAPACK ``dgbtrf``
+storage and algorithm: Golub & Van Loan, Matrix Computations, 4th ed., §4.3.5): O(n kl (kl + ku))
+work instead of the general sparse LU's symbolic analysis and fill-in bookkeeping.
+
+:class:`ArrowStructure` maps a fixed COO pattern (duplicates allowed) onto this storage once;
+:func:`arrow_factor` / :func:`arrow_solve` are numba kernels (pure functions of arrays);
+:func:`arrow_solve_dense` is their plain numpy twin for the tests.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+BAND, BORDER_COLUMN, BORDER_ROW, CORNER = 0, 1, 2, 3
+
+
+class ArrowStructure:
+    """Where each COO entry of an n x n pattern goes in the arrow storage.
+
+    ``order``: the new position of every unknown as a permutation (order[k] = old index of new index k);
+    its last element is the border unknown. kl/ku are the band's lower/upper bandwidths after reordering.
+    """
+
+    def __init__(self, rows, cols, n: int, order):
+        rows = np.asarray(rows, dtype=np.int64)
+        cols = np.asarray(cols, dtype=np.int64)
+        order = np.asarray(order, dtype=np.int64)
+        if sorted(order.tolist()) != list(range(n)):
+            raise ValueError(f"order must be a permutation of range({n})")
+        self.n = int(n)
+        self.order = order
+        self.position = np.empty(n, dtype=np.int64)
+        self.position[order] = np.arange(n)
+        pr, pc = self.position[rows], self.position[cols]
+        nb = n - 1                                   # size of the banded block
+        in_band = (pr < nb) & (pc < nb)
+        self.kl = int(np.max(pr[in_band] - pc[in_band], initial=0))
+        self.ku = int(np.max(pc[in_band] - pr[in_band], initial=0))
+        self.kind = np.where(in_band, BAND,
+                             np.where((pr < nb) & (pc == nb), BORDER_COLUMN,
+                                      np.where((pr == nb) & (pc < nb), BORDER_ROW, CORNER))).astype(np.int64)
+        self.row = pr
+        self.col = pc
+        self.row_original = rows
+
+    def workspace(self):
+        """Fresh storage (ab, ipiv, u, v, z, corner) for :func:`arrow_factor`."""
+        nb = self.n - 1
+        return (np.zeros((2 * self.kl + self.ku + 1, nb)), np.zeros(nb, dtype=np.int64), np.zeros(nb),
+                np.zeros(nb), np.zeros(nb), np.zeros(2))
+
+
+@numba.njit(cache=True)
+def arrow_fill(vals, c, mass, kind, row, col, row_original, position, kl, ku, ab, u, v, corner):
+    """Fill the arrow storage with M - diag(c) J: J given by its COO values ``vals`` (``kind``/``row``/
+    ``col``/``row_original`` from :class:`ArrowStructure`), c and the diagonal mass M per unknown in the
+    original order (``position`` maps original -> reordered). The kl fill-in rows are zeroed."""
+    nb = u.size
+    ab[:, :] = 0.0
+    u[:] = 0.0
+    v[:] = 0.0
+    corner[0] = 0.0
+    offset = kl + ku
+    for e in range(vals.size):
+        i = row[e]
+        j = col[e]
+        scale = -c[row_original[e]] * vals[e]
+        k = kind[e]
+        if k == 0:
+            ab[offset + i - j, j] += scale
+        elif k == 1:
+            u[i] += scale
+        elif k == 2:
+            v[j] += scale
+        else:
+            corner[0] += scale
+    for old in range(position.size):
+        p = position[old]
+        if p < nb:
+            ab[offset, p] += mass[old]
+        else:
+            corner[0] += mass[old]
+
+
+@numba.njit(cache=True)
+def band_factor(ab, kl, ku, ipiv):
+    """In-place LU with partial pivoting of the banded matrix in LAPACK ``dgbtrf`` storage
+    (ab[kl + ku + i - j, j] = A[i, j]; kl extra rows hold the fill-in). Returns 0, or k + 1 if the
+    pivot of column k is zero."""
+    n = ab.shape[1]
+    kv = kl + ku
+    for j in range(n):
+        # zero the fill-in rows of the column that enters the band
+        jf = j + kv
+        if jf < n:
+            for i in range(0, kl):
+                ab[i, jf] = 0.0
+    info = 0
+    ju = 0
+    for j in range(n):
+        km = min(kl, n - 1 - j)
+        # pivot: largest |entry| in column j, rows j .. j + km
+        jp = 0
+        best = abs(ab[kv, j])
+        for i in range(1, km + 1):
+            a = abs(ab[kv + i, j])
+            if a > best:
+                best = a
+                jp = i
+        ipiv[j] = j + jp
+        if ab[kv + jp, j] == 0.0:
+            if info == 0:
+                info = j + 1
+            continue
+        ju = max(ju, min(j + ku + jp, n - 1))
+        if jp != 0:
+            # swap rows j and j + jp over columns j .. ju
+            for cidx in range(j, ju + 1):
+                r1 = kv + j - cidx
+                r2 = kv + j + jp - cidx
+                tmp = ab[r1, cidx]
+                ab[r1, cidx] = ab[r2, cidx]
+                ab[r2, cidx] = tmp
+        if km > 0:
+            piv = ab[kv, j]
+            for i in range(1, km + 1):
+                ab[kv + i, j] /= piv
+            for cidx in range(j + 1, ju + 1):
+                a_jc = ab[kv + j - cidx, cidx]
+                if a_jc != 0.0:
+                    for i in range(1, km + 1):
+                        ab[kv + j + i - cidx, cidx] -= ab[kv + i, j] * a_jc
+    return info
+
+
+@numba.njit(cache=True)
+def band_solve(ab, kl, ku, ipiv, b):
+    """Solve A x = b in place with the factors of :func:`band_factor`."""
+    n = ab.shape[1]
+    kv = kl + ku
+    # L: row interchanges and unit lower elimination
+    for j in range(n):
+        km = min(kl, n - 1 - j)
+        p = ipiv[j]
+        if p != j:
+            tmp = b[j]
+            b[j] = b[p]
+            b[p] = tmp
+        bj = b[j]
+        if bj != 0.0:
+            for i in range(1, km + 1):
+                b[j + i] -= ab[kv + i, j] * bj
+    # U: upper triangular with kl + ku superdiagonals
+    for j in range(n - 1, -1, -1):
+        b[j] /= ab[kv, j]
+        bj = b[j]
+        if bj != 0.0:
+            top = max(0, j - kv)
+            for i in range(top, j):
+                b[i] -= ab[kv + i - j, j] * bj
+
+
+@numba.njit(cache=True)
+def arrow_factor(ab, kl, ku, ipiv, u, v, z, corner):
+    """Factor the filled arrow storage: band LU of A, z = A^-1 u, corner[1] = d - v'z (the Schur
+    complement). Returns 0, or a nonzero code for a zero pivot (k + 1) or a zero Schur complement (-1)."""
+    info = band_factor(ab, kl, ku, ipiv)
+    if info != 0:
+        return info
+    z[:] = u
+    band_solve(ab, kl, ku, ipiv, z)
+    s = corner[0]
+    for i in range(z.size):
+        s -= v[i] * z[i]
+    corner[1] = s
+    if s == 0.0 or not np.isfinite(s):
+        return -1
+    return 0
+
+
+@numba.njit(cache=True)
+def arrow_solve(ab, kl, ku, ipiv, v, z, corner, position, rhs, out):
+    """x = (arrow matrix)^-1 rhs with the factors of :func:`arrow_factor`; ``rhs`` and ``out`` in the
+    original unknown order (``position`` maps original -> reordered)."""
+    nb = z.size
+    w = np.empty(nb + 1)
+    for old in range(position.size):
+        w[position[old]] = rhs[old]
+    band_solve(ab, kl, ku, ipiv, w[:nb])
+    s = w[nb]
+    for i in range(nb):
+        s -= v[i] * w[i]
+    p = s / corner[1]
+    for i in range(nb):
+        w[i] -= z[i] * p
+    w[nb] = p
+    for old in range(position.size):
+        out[old] = w[position[old]]
+
+
+def arrow_solve_dense(structure: ArrowStructure, vals, c, mass, rhs):
+    """Plain numpy twin: assemble M - diag(c) J densely in the original order and solve."""
+    n = structure.n
+    A = np.diag(np.asarray(mass, dtype=float)).copy()
+    rows = structure.order[structure.row]
+    cols = structure.order[structure.col]
+    np.add.at(A, (rows, cols), -np.asarray(c)[rows] * np.asarray(vals))
+    return np.linalg.solve(A, rhs)
