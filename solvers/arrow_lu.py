@@ -212,7 +212,6 @@ def arrow_solve(ab, kl, ku, ipiv, v, z, corner, position, rhs, out):
 
 def arrow_solve_dense(structure: ArrowStructure, vals, c, mass, rhs):
     """Plain numpy twin: assemble M - diag(c) J densely in the original order and solve."""
-    n = structure.n
     A = np.diag(np.asarray(mass, dtype=float)).copy()
     rows = structure.order[structure.row]
     cols = structure.order[structure.col]
