@@ -109,7 +109,13 @@ class ColumnModel:
             self.trap_energies_J = gaussian_quantiles(v.trap_release_energy_J, v.trap_release_spread_J, n_traps)
             self.release0 = v.attempt_frequency_Hz * np.exp(-self.trap_energies_J / self.kT)
             self.capture = v.attempt_frequency_Hz * np.exp(-v.trap_capture_energy_J / self.kT)
-            self.trap_sites = v.trap_site_density_m3 / n_traps
+            # sites per class on each ferroelectric node: through the film, or only within
+            # trap_layer_thickness_m of either interface
+            x = m.x_m[: L.n_fe]
+            d = params.ferroelectric_thickness_m
+            layer = v.trap_layer_thickness_m
+            near = (x <= layer * (1 + 1e-9)) | (x >= d - layer * (1 + 1e-9)) if layer > 0 else np.ones(x.size, bool)
+            self.trap_sites = np.where(near, v.trap_site_density_m3 / n_traps, 0.0)
         if n_exchange:
             self.exchange_sites_m2 = v.exchange_site_density_m2 / n_exchange
             barriers = gaussian_quantiles(v.exchange_barrier_J, v.exchange_barrier_spread_J, n_exchange)
@@ -138,7 +144,7 @@ class ColumnModel:
         self._column_constants = (
             self.vol, self.h_fe, m.x_m[: L.n_fe].copy(), sc.e, self.z, self.Vt, float(self.D), v.hop_distance_m,
             getattr(self, "release0", np.zeros(0)), float(getattr(self, "capture", 0.0)),
-            float(getattr(self, "trap_sites", 1.0)), v.trap_activation_length_m,
+            getattr(self, "trap_sites", np.zeros(L.n_fe)), v.trap_activation_length_m,
             getattr(self, "exchange_rate0", np.zeros(0)), float(getattr(self, "exchange_sites_m2", 0.0)),
             v.exchange_transfer_coefficient, int(getattr(self, "exchange_node", 1)),
             float(getattr(self, "exchange_N_ref", 1.0)), float(self.Ea), FIELD_SMOOTHING_V_PER_M, float(self.rho0),
@@ -298,15 +304,17 @@ class ColumnModel:
             for kk in range(L.n_traps):
                 T = y[L.T(kk)]
                 rel = self.release0[kk] * ch * T
-                free = 1.0 - T / self.trap_sites
-                cap = self.capture * N * free
+                has = self.trap_sites > 0
+                S = np.where(has, self.trap_sites, 1.0)
+                free = 1.0 - T / S
+                cap = np.where(has, self.capture * N * free, 0.0)
                 net = cap - rel
                 f[L.N] -= self.vol * net
                 f[L.T(kk)] += self.vol * net
                 Ts = L.T(kk).start + fe_idx
                 Ns = L.N.start + fe_idx
-                dnet_dN = self.capture * free
-                dnet_dT = -self.capture * N / self.trap_sites - self.release0[kk] * ch
+                dnet_dN = np.where(has, self.capture * free, 0.0)
+                dnet_dT = np.where(has, -self.capture * N / S, 0.0) - self.release0[kk] * ch
                 dnet_dE = -self.release0[kk] * sh * darg_dE * T
                 for sign, row in ((-1.0, Ns), (1.0, Ts)):
                     add(row, Ns, sign * self.vol * dnet_dN)

@@ -64,7 +64,9 @@ class VacancyKinetics:
     Ea; D = a^2 nu0 exp(-Ea/kT). The paper's mobility (1e-11-1e-12 cm^2/Vs, switching fields) is the
     calibration point of Ea. Traps: ``trap_classes`` classes with release energies spread as Gaussian
     quantiles (centre, standard deviation); capture at nu0 exp(-E_capture/kT) into free sites,
-    field-assisted release nu0 exp(-E_r/kT) cosh(z q a_r E / 2kT). ``migration`` = False freezes the
+    field-assisted release nu0 exp(-E_r/kT) cosh(z q a_r E / 2kT); the sites fill the film, or with
+    ``trap_layer_thickness_m`` > 0 only the layers of that thickness at its two interfaces (interfacial
+    defect complexes: misfit dislocations, cation non-stoichiometry). ``migration`` = False freezes the
     vacancies (the reference device, BTO grown at 0.5 Torr). The semiconductor side is blocking; the top
     interface is blocking unless ``exchange_site_density_m2`` > 0: then Butler-Volmer exchange with an
     oxygen reservoir in the electrode (Cr getters oxygen) over ``exchange_classes`` site classes with
@@ -82,6 +84,7 @@ class VacancyKinetics:
     trap_release_spread_J: float = 0.1 * 1.602176634e-19
     trap_capture_energy_J: float = 0.70 * 1.602176634e-19
     trap_activation_length_m: float = 0.28e-9
+    trap_layer_thickness_m: float = 0.0
     exchange_site_density_m2: float = 0.0
     exchange_classes: int = 5
     exchange_barrier_J: float = 1.5 * 1.602176634e-19
@@ -99,6 +102,7 @@ class VacancyKinetics:
         require_range("vacancies.trap_release_spread_J", self.trap_release_spread_J, 0.0, 1.602176634e-19)
         require_range("vacancies.trap_capture_energy_J", self.trap_capture_energy_J, 0.0, 5 * 1.602176634e-19)
         require_range("vacancies.trap_activation_length_m", self.trap_activation_length_m, 0.0, 5e-9)
+        require_range("vacancies.trap_layer_thickness_m", self.trap_layer_thickness_m, 0.0, 5e-9)
         require_range("vacancies.exchange_site_density_m2", self.exchange_site_density_m2, 0.0, 1e20)
         require_integer("vacancies.exchange_classes", self.exchange_classes, 1, 50)
         require_range("vacancies.exchange_barrier_J", self.exchange_barrier_J, 0.0, 5 * 1.602176634e-19)

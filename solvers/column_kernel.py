@@ -88,14 +88,20 @@ def column_rhs_numba(psi, N, T, theta, P, r_poisson, ab, vol, h_fe, x_fe, qe, z,
             arg = darg_dE * E
             ch = np.cosh(arg)
             sh = np.sinh(arg)
+            S = trap_sites[i]
             for k in range(K):
                 Tk = T[k, i]
-                free = 1.0 - Tk / trap_sites
-                net = capture * N[i] * free - release0[k] * ch * Tk
+                if S > 0.0:
+                    free = 1.0 - Tk / S
+                    net = capture * N[i] * free - release0[k] * ch * Tk
+                    dN = capture * free
+                    dT = -capture * N[i] / S - release0[k] * ch
+                else:                       # no trap sites at this node: nothing is captured
+                    net = -release0[k] * ch * Tk
+                    dN = 0.0
+                    dT = -release0[k] * ch
                 f[oN + i] -= vol[i] * net
                 f[oT + k * nf + i] += vol[i] * net
-                dN = capture * free
-                dT = -capture * N[i] / trap_sites - release0[k] * ch
                 dE = -release0[k] * sh * darg_dE * Tk
                 for s in range(2):
                     sign = -1.0 if s == 0 else 1.0

@@ -26,7 +26,8 @@ def _model(bias=1.5, traps=5e26, **changes):
     return cm, cm.initial_state(0.1, NV, 0.3)
 
 
-@pytest.mark.parametrize("changes", [{}, {"vacancies.exchange_site_density_m2": 2e17}])
+@pytest.mark.parametrize("changes", [{}, {"vacancies.exchange_site_density_m2": 2e17},
+                                     {"vacancies.trap_layer_thickness_m": 0.4e-9}])
 def test_jacobian_matches_finite_differences(changes):
     """Every column of the sparse Jacobian against central differences: the largest error is 1e-5 of
     the column's largest entry (truncation of the exponential terms at a 1e-6 relative step)."""
@@ -75,7 +76,8 @@ def test_gaussian_quantiles():
 
 
 @pytest.mark.parametrize("changes", [{}, {"vacancies.exchange_site_density_m2": 2e17},
-                                     {"vacancies.migration": False}, {"top_electrode.screening_length_m": 0.0}])
+                                     {"vacancies.migration": False}, {"top_electrode.screening_length_m": 0.0},
+                                     {"vacancies.trap_layer_thickness_m": 0.4e-9}])
 def test_numba_kernel_equals_numpy_twin(changes):
     """The numba right-hand side and Jacobian equal the numpy reference to round-off."""
     cm, y, _ = _populated(3, **changes)
@@ -84,3 +86,21 @@ def test_numba_kernel_equals_numpy_twin(changes):
     assert np.allclose(f1, f2, rtol=1e-12, atol=1e-12 * np.abs(f2).max())
     d = (J1 - J2).toarray()
     assert np.max(np.abs(d)) <= 1e-12 * np.abs(J2.toarray()).max()
+
+
+def test_trap_layers_hold_sites_only_at_the_interfaces():
+    """With trap_layer_thickness_m the sites sit within that distance of either interface; a vacancy in
+    the middle of the film is not captured (its capture term is zero), one in a layer is."""
+    cm, y = _model(**{"vacancies.trap_layer_thickness_m": 0.4e-9})
+    L = cm.layout
+    x = cm.es.mesh.x_m[: L.n_fe]
+    d = cm.params.ferroelectric_thickness_m
+    near = (x <= 0.4e-9 * (1 + 1e-9)) | (x >= d - 0.4e-9 * (1 + 1e-9))
+    assert np.all(cm.trap_sites[near] > 0) and np.all(cm.trap_sites[~near] == 0)
+    assert 0 < near.sum() < near.size
+    y[L.N] = 1e25
+    for k in range(L.n_traps):
+        y[L.T(k)] = 0.0
+    f = cm.residual(0.0, y)
+    capture = f[L.T(0)]
+    assert np.all(capture[~near] == 0.0) and np.all(capture[near] > 0.0)
