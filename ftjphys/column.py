@@ -32,7 +32,7 @@ from solvers import poisson
 from solvers.hopping import hopping_flux_numba
 from solvers.arrow_lu import ArrowStructure, arrow_solve
 from solvers.column_kernel import entry_count
-from solvers.column_newton import SINGULAR, STATUS, column_evaluate, stage_newton
+from solvers.column_newton import PSI_UNDAMPED_VT, SINGULAR, STATUS, column_evaluate, stage_newton
 from solvers.sparse_pattern import SparsePattern
 
 from .electrostatics import BandProfile, Electrostatics
@@ -372,13 +372,14 @@ class ColumnModel:
         return f, J.assemble(np.concatenate(vals))
 
     def limit_update(self, y, dy):
-        """Newton damping: log-compress potential updates beyond V_t; keep densities >= 0 and occupations
+        """Newton damping: log-compress the part of a potential update beyond PSI_UNDAMPED_VT V_t; keep densities >= 0 and occupations
         <= 1 by scaling the density and occupation updates by one common factor (a uniform scaling keeps
         the discrete vacancy count exactly conserved, a componentwise clip would not)."""
         L = self.layout
         dpsi = dy[L.psi]
-        big = np.abs(dpsi) > self.Vt
-        dpsi[big] = np.sign(dpsi[big]) * self.Vt * np.log1p(np.abs(dpsi[big]) / self.Vt)
+        free = PSI_UNDAMPED_VT * self.Vt
+        big = np.abs(dpsi) > free
+        dpsi[big] = np.sign(dpsi[big]) * (free + self.Vt * np.log1p((np.abs(dpsi[big]) - free) / self.Vt))
         dens = slice(L.N.start, L.P)
         yd, dd = y[dens], dy[dens]
         scale = 1.0

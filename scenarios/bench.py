@@ -516,7 +516,8 @@ def _print_column(r: ColumnBench) -> None:
           f"one run each, budget {cfg.budget_s:g} s")
     threads = (f"OpenBLAS held at 1 thread ({r.blas_libs} libraries)" if r.blas_libs else
                "BLAS threads not controlled (no OpenBLAS found)")
-    print(f"  both on one core: {threads}; SuperLU (ours) is single-threaded")
+    print(f"  both on one core: {threads}; ours: compiled stage Newton with a banded-arrow LU "
+          "(solvers.column_newton), single-threaded")
     print()
     e_ours = r.error(r.ours["a"])
     print("  matched accuracy (run (a), read resistance R after the pulse):")

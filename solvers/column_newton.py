@@ -24,6 +24,10 @@ from .arrow_lu import arrow_factor, arrow_fill, arrow_solve
 from .column_kernel import column_rhs_numba
 from .poisson import assemble_numba
 
+#: potential updates up to this many thermal voltages are taken whole; beyond, the excess is log-compressed
+#: (keeps the exponential carrier densities of a far-off iterate in range without slowing small updates)
+PSI_UNDAMPED_VT = 10.0
+
 CONVERGED, DIVERGED, NOT_CONVERGED, RESIDUAL_NOT_FINITE, SINGULAR, UPDATE_NOT_FINITE = range(6)
 STATUS = {
     CONVERGED: "converged",
@@ -65,13 +69,14 @@ def column_evaluate(y, n, nf, K, J, pc, cc, f, rows, cols, vals, r, abp):
 
 @numba.njit(cache=True)
 def limit_update(y, dy, n, i_P, i_theta, Vt):
-    """Newton damping in place: potential updates beyond V_t are log-compressed; the density and
+    """Newton damping in place: potential updates beyond a = PSI_UNDAMPED_VT V_t are log-compressed,
+    |d| -> a + V_t ln(1 + (|d| - a)/V_t); the density and
     occupation updates (indices n .. i_P - 1) are scaled by one common factor that keeps densities >= 0
     and occupations (i_theta .. i_P - 1) <= 1 (a uniform scaling keeps the vacancy count conserved)."""
     for i in range(n):
         a = abs(dy[i])
-        if a > Vt:
-            dy[i] = np.sign(dy[i]) * Vt * np.log1p(a / Vt)
+        if a > PSI_UNDAMPED_VT * Vt:
+            dy[i] = np.sign(dy[i]) * (PSI_UNDAMPED_VT * Vt + Vt * np.log1p(a / Vt - PSI_UNDAMPED_VT))
     scale = 1.0
     for i in range(n, i_P):
         if y[i] + dy[i] < 0.0:

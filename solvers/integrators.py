@@ -52,7 +52,13 @@ Problem interface (duck-typed):
   * optional ``problem.limit_update(y, dy) -> dy``: damping hook applied to every Newton update (and to
     the stage predictors), e.g. to keep densities positive;
   * optional ``problem.check(t, y) -> None``: raises SolverError, ValueError or ArithmeticError if an
-    accepted state is unphysical; the step is then retried with h/4 (like a Newton failure).
+    accepted state is unphysical; the step is then retried with h/4 (like a Newton failure);
+  * optional ``problem.stage_solver() -> S``: a compiled stage Newton that replaces the generic one (same
+    equation, update norm and factor-reuse rule): ``S.newton(t, guess, c, b, w, newton_tol, max_iter,
+    use_factors, reuse) -> (y, status, info)`` with status 0 on convergence (else ``S.describe(status)``
+    names the failure) and info = (iterations, factorizations, f evaluations, last update norm, last
+    residual, worst component); ``S.solve(r)`` applies its current factors (the error filter). Used by
+    :class:`ftjphys.column.ColumnModel` (:mod:`solvers.column_newton`).
 
 Breakpoints: the integrator never steps across a breakpoint or an output time. A step that ends on a
 breakpoint t_b evaluates its last stage at the float just below t_b, and the restart (consistent
@@ -169,9 +175,9 @@ class _Engine:
         self.last = {}                       # diagnostics of the last failure / Newton
         self.reuse = False                   # keep the Newton LU across iterations, stages and steps
         self._lu, self._lu_key = None, None
-        # With a compiled stage Newton, factors of a matrix whose coefficient c = a h differs by up to this
-        # fraction are kept (a simplified Newton: same solution, possibly more iterations).
-        self.reuse_coefficient_change = 0.0
+        # Factors are kept for a coefficient c = a h equal to theirs up to this relative difference: the two
+        # TR-BDF2 stages have the same a in exact arithmetic, (2 - sqrt 2)/2, but not to the last bit.
+        self.reuse_coefficient_change = 1e-9
         make_stage = getattr(problem, "stage_solver", None)
         self.stage = make_stage() if make_stage is not None else None   # compiled stage Newton, if any
 
@@ -226,7 +232,7 @@ class _Engine:
         key = float(c[self.diff][0]) if np.any(self.diff) else 1.0
         if self.stage is not None:
             return self._stage_newton(t, guess, c, b, w, key)
-        lu = self._lu if (self.reuse and self._lu is not None and self._lu_key == key) else None
+        lu = self._lu if (self.reuse and self._lu is not None and self._same_coefficient(key)) else None
         fresh = lu is None
         try:
             return self._newton(t, guess, c, b, w, lu)
@@ -236,10 +242,13 @@ class _Engine:
             self._lu = None                       # stale LU: retry once with fresh factorizations
             return self._newton(t, guess, c, b, w, None)
 
+    def _same_coefficient(self, key) -> bool:
+        """Kept factors fit the coefficient ``key`` (the TR and BDF2 stages share it up to rounding)."""
+        return self._lu_key is not None and abs(key / self._lu_key - 1.0) <= self.reuse_coefficient_change
+
     def _stage_newton(self, t, guess, c, b, w, key):
         """The problem's compiled stage Newton (same iteration, damping and reuse rule as :meth:`_newton`)."""
-        use = (self.reuse and self._lu_key is not None
-               and abs(key / self._lu_key - 1.0) <= self.reuse_coefficient_change)
+        use = self.reuse and self._same_coefficient(key)
         for attempt in ((True, False) if use else (False,)):
             y, status, info = self.stage.newton(t, guess, c, b, w, self.newton_tol, self.newton_max_iter,
                                                 attempt, self.reuse)

@@ -99,8 +99,9 @@ def test_column_newton_matrix_is_an_arrow(changes):
 @pytest.mark.parametrize("changes", [{}, {"vacancies.exchange_site_density_m2": 2e17}])
 def test_compiled_stage_newton_matches_sparse_newton(changes):
     """A 100 us write and a read, integrated with the compiled stage Newton and with the integrator's
-    generic sparse Newton (the same model without the hook): the same steps and the same solution to
-    1e-7 of each component's scale (both converge each stage to the same Newton tolerance)."""
+    generic sparse Newton (the same model without the hook): the same steps and the same solution within
+    what the Newton tolerance allows, newton_tol (0.03) x rtol of each component's scale (the two LUs
+    differ in rounding, so the iterates that pass the tolerance differ at that level)."""
 
     class Generic:                         # the model seen without its stage_solver hook
         def __init__(self, model):
@@ -123,7 +124,7 @@ def test_compiled_stage_newton_matches_sparse_newton(changes):
     slow = integrate(Generic(cm), 0.0, y0, 2e-4, **kw)
     assert fast.stats.n_steps == slow.stats.n_steps
     scale = np.maximum(np.abs(slow.y_out[0]), kw["atol"])
-    assert np.max(np.abs(fast.y_out[0] - slow.y_out[0]) / scale) < 1e-7
+    assert np.max(np.abs(fast.y_out[0] - slow.y_out[0]) / scale) < 0.03 * kw["rtol"]
 
 
 def test_limit_update_equals_numpy_twin():
