@@ -9,7 +9,7 @@ FIGURES := fig5 fig2a fig2b fig2c figS5 pt_electrode fig2d fig2ef figS6 figS4 fi
 # Learning runners: they read the compact model only.
 LEARNING := fig3 fig4 figS9
 
-.PHONY: help all install test test-full bench figures consistency clean data compact $(LEARNING) $(FIGURES)
+.PHONY: help all install test test-full bench figures consistency clean clean-cache data compact $(LEARNING) $(FIGURES)
 
 help:  ## list the targets
 	@grep -hE '^[a-zA-Z0-9_%-]+:.*## ' $(MAKEFILE_LIST) | sort | \
@@ -93,3 +93,6 @@ compact: $(STAMP)  ## compact models of the device (fig2d, figS4, fig4a) and of 
 
 clean:  ## remove generated results (keeps results/README.md)
 	find results -type f ! -name README.md -delete
+
+clean-cache:  ## remove numba's compiled-kernel cache (numba does not notice edits to a kernel's callees)
+	find ftjphys solvers -name '*.nbi' -delete -o -name '*.nbc' -delete
