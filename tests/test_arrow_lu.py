@@ -138,3 +138,20 @@ def test_limit_update_equals_numpy_twin():
     got = dy.copy()
     limit_update(y, got, L.n_nodes, L.P, L.theta.start, cm.Vt)
     assert np.allclose(got, expected, rtol=1e-14, atol=0.0)
+
+
+def test_compiled_stage_newton_failure_raises_with_diagnostics():
+    """A bias that turns non-finite at t = 5 us: the compiled stage Newton reports a non-finite residual,
+    the step shrinks to its floor and the integrator raises with the time, step and Newton norms."""
+    from solvers.errors import SolverError
+
+    p = yang2022().replace(**{"vacancies.trap_site_density_m3": 5e26})
+    cm = ColumnModel(p, lambda t: 1.0 if t < 5e-6 else float("nan"), 1.2e10)
+    NV = vacancy_profile_m3(p, cm.es.mesh, p.vacancy_sheet_density_m2, "top")
+    y0 = cm.initial_state(-0.14, NV, 1.0)
+    atol = np.where(cm.mass > 0, 1e16, 1e-6)
+    with pytest.raises(SolverError, match="not finite") as info:
+        integrate(cm, 0.0, y0, 1e-5, rtol=1e-4, atol=atol)
+    d = info.value.diagnostics
+    assert d["t"] == pytest.approx(5e-6, rel=1e-9) and d["h"] < 1e-15
+    assert "newton_residual" in d and "worst_component" in d
