@@ -372,9 +372,10 @@ class ColumnModel:
         return f, J.assemble(np.concatenate(vals))
 
     def limit_update(self, y, dy):
-        """Newton damping: log-compress the part of a potential update beyond PSI_UNDAMPED_VT V_t; keep densities >= 0 and occupations
-        <= 1 by scaling the density and occupation updates by one common factor (a uniform scaling keeps
-        the discrete vacancy count exactly conserved, a componentwise clip would not)."""
+        """Newton damping (numpy twin of :func:`solvers.column_newton.limit_update`): log-compress the part of
+        a potential update beyond PSI_UNDAMPED_VT V_t; keep densities >= 0 and occupations <= 1 by scaling
+        the density and occupation updates by one common factor (a uniform scaling keeps the discrete
+        vacancy count exactly conserved, a componentwise clip would not)."""
         L = self.layout
         dpsi = dy[L.psi]
         free = PSI_UNDAMPED_VT * self.Vt

@@ -95,6 +95,10 @@ ERROR_CONSTANT = (-3.0 * GAMMA ** 2 + 4.0 * GAMMA - 2.0) / (6.0 * (2.0 - GAMMA))
 #: exceptions from problem.rhs / limit_update / check that mean "this state is unusable, take a smaller step"
 RECOVERABLE = (SolverError, ValueError, ArithmeticError)
 
+#: Kept Newton factors serve a stage whose coefficient c = a h equals theirs to this relative difference:
+#: the TR and BDF2 stages have the same a, (2 - sqrt 2)/2, in exact arithmetic but not to the last bit.
+SAME_COEFFICIENT_RTOL = 1e-9
+
 
 @dataclass
 class IntegratorStats:
@@ -175,9 +179,6 @@ class _Engine:
         self.last = {}                       # diagnostics of the last failure / Newton
         self.reuse = False                   # keep the Newton LU across iterations, stages and steps
         self._lu, self._lu_key = None, None
-        # Factors are kept for a coefficient c = a h equal to theirs up to this relative difference: the two
-        # TR-BDF2 stages have the same a in exact arithmetic, (2 - sqrt 2)/2, but not to the last bit.
-        self.reuse_coefficient_change = 1e-9
         make_stage = getattr(problem, "stage_solver", None)
         self.stage = make_stage() if make_stage is not None else None   # compiled stage Newton, if any
 
@@ -244,7 +245,7 @@ class _Engine:
 
     def _same_coefficient(self, key) -> bool:
         """Kept factors fit the coefficient ``key`` (the TR and BDF2 stages share it up to rounding)."""
-        return self._lu_key is not None and abs(key / self._lu_key - 1.0) <= self.reuse_coefficient_change
+        return self._lu_key is not None and abs(key / self._lu_key - 1.0) <= SAME_COEFFICIENT_RTOL
 
     def _stage_newton(self, t, guess, c, b, w, key):
         """The problem's compiled stage Newton (same iteration, damping and reuse rule as :meth:`_newton`)."""
