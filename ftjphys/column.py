@@ -32,7 +32,7 @@ from solvers import poisson
 from solvers.hopping import hopping_flux_numba
 from solvers.arrow_lu import ArrowStructure, arrow_solve
 from solvers.column_kernel import entry_count
-from solvers.column_newton import PSI_UNDAMPED_VT, SINGULAR, STATUS, column_evaluate, stage_newton
+from solvers.column_newton import PSI_UNDAMPED_VT, SINGULAR, STATUS, column_evaluate, limit_update, stage_newton
 from solvers.sparse_pattern import SparsePattern
 
 from .electrostatics import BandProfile, Electrostatics
@@ -446,6 +446,13 @@ class StageSolver:
         if self.info[1] > 0:                           # refactored: keep unless the factors are unusable
             self.has_factors = status != SINGULAR
         return y, status, self.info
+
+    def limit_update(self, y, dy):
+        """The compiled twin of :meth:`ColumnModel.limit_update` (on a copy of ``dy``)."""
+        L = self.model.layout
+        out = np.array(dy, dtype=float)
+        limit_update(np.ascontiguousarray(y, dtype=float), out, L.n_nodes, L.P, L.theta.start, self.model.Vt)
+        return out
 
     def solve(self, rhs):
         ab, ipiv, u, v, z, corner = self.workspace

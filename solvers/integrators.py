@@ -57,7 +57,8 @@ Problem interface (duck-typed):
     equation, update norm and factor-reuse rule): ``S.newton(t, guess, c, b, w, newton_tol, max_iter,
     use_factors, reuse) -> (y, status, info)`` with status 0 on convergence (else ``S.describe(status)``
     names the failure) and info = (iterations, factorizations, f evaluations, last update norm, last
-    residual, worst component); ``S.solve(r)`` applies its current factors (the error filter). Used by
+    residual, worst component); ``S.solve(r)`` applies its current factors (the error filter); an optional
+    ``S.limit_update`` replaces the problem's (the stage predictors). Used by
     :class:`ftjphys.column.ColumnModel` (:mod:`solvers.column_newton`).
 
 Breakpoints: the integrator never steps across a breakpoint or an output time. A step that ends on a
@@ -181,6 +182,8 @@ class _Engine:
         self._lu, self._lu_key = None, None
         make_stage = getattr(problem, "stage_solver", None)
         self.stage = make_stage() if make_stage is not None else None   # compiled stage Newton, if any
+        if self.stage is not None and hasattr(self.stage, "limit_update"):
+            self.limit = self.stage.limit_update                        # its compiled damping too
 
     # -------------------------------------------------------------- helpers
     def weights(self, y):
