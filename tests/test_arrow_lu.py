@@ -138,6 +138,7 @@ def test_limit_update_equals_numpy_twin():
     got = dy.copy()
     limit_update(y, got, L.n_nodes, L.P, L.theta.start, cm.Vt)
     assert np.allclose(got, expected, rtol=1e-14, atol=0.0)
+    assert np.allclose(cm.stage_solver().limit_update(y, dy), expected, rtol=1e-14, atol=0.0)
 
 
 def test_compiled_stage_newton_failure_raises_with_diagnostics():
