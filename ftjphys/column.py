@@ -198,19 +198,12 @@ class ColumnModel:
         f = self._evaluate(t, y)
         return f, self._pattern.assemble(self._coo[2])
 
-    def _poisson_constants(self, bias_V: float) -> tuple:
-        """The Poisson kernel's constants at ``bias_V`` (the order of :func:`solvers.column_newton.column_evaluate`)."""
-        es, m = self.es, self.es.mesh
-        return (m.h_m, m.eps_F_per_m, m.eps_field_scale_V_per_m, m.semiconductor, m.chi_J, m.donor_m3, m.Nc_m3,
-                m.ferroelectric, es.sheet_charge_C_per_m2, float(self.z), es.kT_J, float(es.psi_left_V(bias_V)),
-                float(es.robin_c), float(es.psi_bulk_V), *es.table)
-
     def _evaluate(self, t, y):
         L = self.layout
         rows, cols, vals = self._coo
         f = np.empty(L.size)
         used = column_evaluate(np.ascontiguousarray(y, dtype=float), L.n_nodes, L.n_fe, L.n_traps, L.n_exchange,
-                               self._poisson_constants(float(self.bias_V(t))), self._column_constants, f,
+                               self.es.kernel_constants(float(self.bias_V(t))), self._column_constants, f,
                                rows, cols, vals, self._r, self._ab)
         if self._pattern is None:
             assert used == rows.size
@@ -440,7 +433,7 @@ class StageSolver:
         status = stage_newton(y, np.ascontiguousarray(c, dtype=float), np.ascontiguousarray(b, dtype=float),
                               m.mass, np.ascontiguousarray(w, dtype=float), float(newton_tol), int(max_iter),
                               bool(use_factors and self.has_factors), bool(reuse), L.n_nodes, L.n_fe, L.n_traps,
-                              L.n_exchange, m._poisson_constants(float(m.bias_V(t))), m._column_constants,
+                              L.n_exchange, m.es.kernel_constants(float(m.bias_V(t))), m._column_constants,
                               st.kind, st.row, st.col, st.row_original, st.position, st.kl, st.ku,
                               ab, ipiv, u, v, z, corner, self.f, rows, cols, vals, m._r, m._ab, self.info)
         if self.info[1] > 0:                           # refactored: keep unless the factors are unusable

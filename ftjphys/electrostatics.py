@@ -188,11 +188,17 @@ class Electrostatics:
                 pass
         return self._continuation(bias_V, P, NV, tol_V)
 
-    def _args(self, bias_V, P, NV):
+    def kernel_constants(self, bias_V) -> tuple:
+        """The arguments of :func:`solvers.poisson.assemble_numba` that are not state (everything but psi,
+        the cell polarization and the vacancy density), in its order, at ``bias_V``."""
         m = self.mesh
-        return (m.h_m, m.eps_F_per_m, m.eps_field_scale_V_per_m, P, m.semiconductor, m.chi_J, m.donor_m3,
-                m.Nc_m3, m.ferroelectric, NV, self.sheet_charge_C_per_m2, float(self.params.vacancy_charge_number), self.kT_J,
-                self.psi_left_V(bias_V), self.robin_c, self.psi_bulk_V, *self.table)
+        return (m.h_m, m.eps_F_per_m, m.eps_field_scale_V_per_m, m.semiconductor, m.chi_J, m.donor_m3, m.Nc_m3,
+                m.ferroelectric, self.sheet_charge_C_per_m2, float(self.params.vacancy_charge_number), self.kT_J,
+                float(self.psi_left_V(bias_V)), float(self.robin_c), float(self.psi_bulk_V), *self.table)
+
+    def _args(self, bias_V, P, NV):
+        c = self.kernel_constants(bias_V)
+        return (*c[:3], P, *c[3:8], NV, *c[8:])
 
     def _newton(self, bias_V, P, NV, guess, tol_V):
         psi, it, res = poisson.newton(guess, self._args(bias_V, P, NV), kT=self.kT_J, tol_V=tol_V,

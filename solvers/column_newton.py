@@ -42,7 +42,8 @@ STATUS = {
 @numba.njit(cache=True)
 def column_evaluate(y, n, nf, K, J, pc, cc, f, rows, cols, vals, r, abp):
     """f(y) and the COO Jacobian values of one column (layout psi, N, T_k, theta, P; ``pc``: the Poisson
-    constants, ``cc``: the column constants, in the order :class:`ftjphys.column.ColumnModel` packs them).
+    constants of :meth:`ftjphys.electrostatics.Electrostatics.kernel_constants`, ``cc``: the column constants
+    in the order :class:`ftjphys.column.ColumnModel` packs them).
     Returns the number of COO entries written."""
     (h, eps, E0, semi, chi, Nd, Nc, fe, sigma, z, kT, psi_left, robin_c, psi_right, eta0, step, lnF,
      dlnF) = pc
