@@ -11,7 +11,8 @@ c_k = nu0 e^(-E_cap/kT) N (1 - T_k/S_k); release r_k = nu0 e^(-E_k/kT) cosh(z a_
 (field-assisted in either direction; E_k Gaussian quantiles). Both mobile and trapped vacancies carry
 charge +z e. The Landau-Khalatnikov field is the mean field across the ferroelectric from the Poisson
 solution, E = (psi(0) - psi(d)) / d, so vacancies and polarization meet only through electrostatics.
-rho = rho0 exp(E_a / |E|) (Merz's law, |E| smoothed as sqrt(E^2 + E_s^2)) where reversal needs nucleation,
+rho = rho0 exp(E_a' / |E|) (Merz's law, |E| smoothed as sqrt(E^2 + E_s^2); E_a' = E_a (1 + delta E/|E|), delta the
+nucleation asymmetry of the two switching directions) where reversal needs nucleation,
 i.e. for |P| below the spontaneous polarization Ps; beyond Ps the motion is the reversible relaxation of
 the lattice and rho = rho0. A C1 smoothstep gate g(s) = s^2 (3 - 2s), s = (|P| - Ps + w)/w clipped to
 [0, 1], w = 0.002 C/m^2, joins the two. It is exactly zero inside the wells: a gate with an exponential
@@ -32,7 +33,8 @@ from solvers import poisson
 from solvers.hopping import hopping_flux_numba
 from solvers.arrow_lu import ArrowStructure, arrow_solve
 from solvers.column_kernel import entry_count
-from solvers.column_newton import PSI_UNDAMPED_VT, SINGULAR, STATUS, column_evaluate, limit_update, stage_newton
+from solvers.column_newton import (PSI_UNDAMPED_VT, SINGULAR, STATUS, column_evaluate, consistent_newton,
+                                   limit_update, stage_newton, stage_step)
 from solvers.sparse_pattern import SparsePattern
 
 from .electrostatics import BandProfile, Electrostatics
@@ -129,6 +131,7 @@ class ColumnModel:
         self.Ps = max(self.landau.spontaneous_polarization_C_per_m2(), 1e-3)
         self.rho0 = params.domains.lk_viscosity_ohm_m
         self.Ea = activation_field_V_per_m
+        self.Ea_asym = params.domains.nucleation_asymmetry
         self.mass = np.zeros(L.size)
         self.mass[L.N] = self.vol
         for k in range(n_traps):
@@ -147,7 +150,8 @@ class ColumnModel:
             getattr(self, "trap_sites", np.zeros(L.n_fe)), v.trap_activation_length_m,
             getattr(self, "exchange_rate0", np.zeros(0)), float(getattr(self, "exchange_sites_m2", 0.0)),
             v.exchange_transfer_coefficient, int(getattr(self, "exchange_node", 1)),
-            float(getattr(self, "exchange_N_ref", 1.0)), float(self.Ea), FIELD_SMOOTHING_V_PER_M, float(self.rho0),
+            float(getattr(self, "exchange_N_ref", 1.0)), float(self.Ea), float(self.Ea_asym), FIELD_SMOOTHING_V_PER_M,
+            float(self.rho0),
             float(self.landau.a2), float(self.landau.a4), float(self.landau.a6), float(self.Ps),
             GATE_WIDTH_C_PER_M2, float(self.d))
 
@@ -346,13 +350,15 @@ class ColumnModel:
         i_d = L.n_fe - 1
         E_fe = (psi[0] - psi[i_d]) / self.d
         Emag = np.sqrt(E_fe**2 + FIELD_SMOOTHING_V_PER_M**2)
-        merz = np.exp(-self.Ea / Emag)
+        Ea_eff = self.Ea * (1.0 + self.Ea_asym * E_fe / Emag)
+        merz = np.exp(-Ea_eff / Emag)
+        dmerz = merz * (Ea_eff * E_fe / Emag**3 - self.Ea * self.Ea_asym * FIELD_SMOOTHING_V_PER_M**2 / Emag**4)
         Ps, dPs = self.Ps, GATE_WIDTH_C_PER_M2
         s = np.clip((abs(P) - (Ps - dPs)) / dPs, 0.0, 1.0)
         gate = s * s * (3.0 - 2.0 * s)
         dgate = 6.0 * s * (1.0 - s) / dPs * np.sign(P)
         kin = (gate + (1.0 - gate) * merz) / self.rho0
-        dkin_dE = (1.0 - gate) * merz * self.Ea * E_fe / Emag**3 / self.rho0
+        dkin_dE = (1.0 - gate) * dmerz / self.rho0
         dkin_dP = dgate * (1.0 - merz) / self.rho0
         drive = E_fe - float(self.landau.dG_dP(P))
         f[L.P] = kin * drive
@@ -409,7 +415,9 @@ def interleaved_order(layout: Layout) -> np.ndarray:
 
 class StageSolver:
     """The integrator's hook for the compiled stage Newton of one column: ``newton`` solves a stage,
-    ``solve`` applies the kept factors (the error filter). Factors and work arrays live here."""
+    ``solve`` applies the kept factors (the error filter), ``step`` takes a whole TR-BDF2 step
+    (:func:`solvers.column_newton.stage_step`), ``initialize`` makes a state consistent
+    (:func:`solvers.column_newton.consistent_newton`). Factors and work arrays live here."""
 
     def __init__(self, model: ColumnModel):
         self.model = model
@@ -417,12 +425,22 @@ class StageSolver:
         y = np.zeros(L.size)
         y[L.psi] = model.es.initial_guess(0.0)
         model._evaluate(0.0, y)                       # fixes the COO pattern
-        rows, cols, _ = model._coo
+        rows, cols, vals = model._coo
         self.structure = ArrowStructure(rows, cols, L.size, interleaved_order(L))
         self.workspace = self.structure.workspace()
         self.f = np.empty(L.size)
         self.info = np.zeros(6)
+        self.step_info = np.zeros(10)
+        self.state = np.zeros(2)                      # stage_step's (factor key, factors usable)
+        self.no_slope = np.zeros(L.size)
         self.has_factors = False
+        self.init_workspace = self.structure.workspace()   # the initialisation's factors: the kept ones stay
+        self.init_info = np.zeros(5)
+        st = self.structure
+        # kernel arguments that do not change from call to call, bound once (the kernels run every step)
+        self._structure_args = (L.n_nodes, L.n_fe, L.n_traps, L.n_exchange, model._column_constants, st.kind,
+                                st.row, st.col, st.row_original, st.position, st.kl, st.ku)
+        self._evaluation_args = (self.f, rows, cols, vals, model._r, model._ab)
 
     def newton(self, t, guess, c, b, w, newton_tol, max_iter, use_factors, reuse):
         """Solve the stage from ``guess``; returns (y, status, info) (status: :data:`STATUS` codes)."""
@@ -439,6 +457,36 @@ class StageSolver:
         if self.info[1] > 0:                           # refactored: keep unless the factors are unusable
             self.has_factors = status != SINGULAR
         return y, status, self.info
+
+    def step(self, t_g, t1, y, h, f_n, slope, rtol, atol, newton_tol, max_iter, reuse, lu_key, same_rtol,
+             filter_error, estimate):
+        """One TR-BDF2 step with stage times t_g = t + gamma h and t1 (:func:`solvers.column_newton.stage_step`).
+        ``lu_key``: the coefficient of the kept factors (None: none); kept factors serve a stage whose
+        coefficient matches it to ``same_rtol``. Returns (y1, y_g, f1, est, status, info, lu_key after)."""
+        m = self.model
+        pc_g = m.es.kernel_constants(float(m.bias_V(t_g)))
+        pc_1 = m.es.kernel_constants(float(m.bias_V(t1)))
+        self.state[0] = np.nan if lu_key is None else lu_key
+        self.state[1] = 1.0 if self.has_factors else 0.0
+        size = y.size
+        y_g, y1, f1, est = np.empty(size), np.empty(size), np.empty(size), np.empty(size)
+        status = stage_step(y, float(h), f_n, self.no_slope if slope is None else slope, slope is not None,
+                            pc_g, pc_1, m.mass, float(rtol), atol, float(newton_tol), int(max_iter), bool(reuse),
+                            float(same_rtol), bool(filter_error), bool(estimate), self.state, *self._structure_args,
+                            *self.workspace, *self._evaluation_args, y_g, y1, f1, est, self.step_info)
+        self.has_factors = bool(self.state[1] > 0.0)
+        key = float(self.state[0])
+        return y1, y_g, f1, est, status, self.step_info, (None if np.isnan(key) else key)
+
+    def initialize(self, t, y, rtol, atol, init_tol, max_iter):
+        """Consistent initialisation at t from y (:func:`solvers.column_newton.consistent_newton`), in its own
+        factor storage; returns (y, status, info) (a new y; status: :data:`STATUS` codes)."""
+        m = self.model
+        y = np.array(y, dtype=float)
+        status = consistent_newton(y, m.mass, float(rtol), atol, float(init_tol), int(max_iter),
+                                   m.es.kernel_constants(float(m.bias_V(t))), *self._structure_args,
+                                   *self.init_workspace, *self._evaluation_args, self.init_info)
+        return y, status, self.init_info
 
     def limit_update(self, y, dy):
         """The compiled twin of :meth:`ColumnModel.limit_update` (on a copy of ``dy``)."""

@@ -121,18 +121,24 @@ class DomainEnsemble:
 
     Defaults: E_a = 1e10 V/m, the order implied by Merz's law with switching in 1e-7-1e-4 s at
     ~6-11 MV/cm (research/feasibility.md §3); rho0 = 100 Ohm m, inside 38-3.8e4 Ohm m that gives the
-    paper's 1e-7-1e-4 s switching times (research/physics.md §2.4). Both await the switching calibration."""
+    paper's 1e-7-1e-4 s switching times (research/physics.md §2.4). Both await the switching calibration.
+
+    ``nucleation_asymmetry`` delta: the two switching directions nucleate at different interfaces, so their
+    activation fields differ, E_a (1 + delta sgn E) (smoothed, :mod:`ftjphys.column`); delta > 0 makes the
+    reversal towards P pointing at the top electrode (negative writes) the easier one. 0: symmetric."""
 
     columns: int = 8
     lk_viscosity_ohm_m: float = 100.0
     activation_field_V_per_m: float = 1.0e10
     activation_spread: float = 0.15
+    nucleation_asymmetry: float = 0.0
 
     def __post_init__(self):
         require_integer("domains.columns", self.columns, 1, 512)
         require_range("domains.lk_viscosity_ohm_m", self.lk_viscosity_ohm_m, 1e-6, 1e9)
         require_range("domains.activation_field_V_per_m", self.activation_field_V_per_m, 0.0, 1e12)
         require_range("domains.activation_spread", self.activation_spread, 0.0, 0.9)
+        require_range("domains.nucleation_asymmetry", self.nucleation_asymmetry, -0.9, 0.9)
 
 
 @dataclass(frozen=True)

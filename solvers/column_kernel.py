@@ -20,7 +20,7 @@ def entry_count(n, nf, K, J, hopping):
 @numba.njit(cache=True)
 def column_rhs_numba(psi, N, T, theta, P, r_poisson, ab, vol, h_fe, x_fe, qe, z, Vt, D, a_hop,
                      release0, capture, trap_sites, a_r, ex_rate0, ex_sites, ex_alpha, ex_node, ex_Nref,
-                     robin_c, Ea, Es, rho0, a2, a4, a6, Ps, dPs, d, f, rows, cols, vals):
+                     robin_c, Ea, Ea_asym, Es, rho0, a2, a4, a6, Ps, dPs, d, f, rows, cols, vals):
     n = psi.size
     nf = N.size
     K = T.shape[0]
@@ -137,8 +137,11 @@ def column_rhs_numba(psi, N, T, theta, P, r_poisson, ab, vol, h_fe, x_fe, qe, z,
     # reversible relaxation (rate 1/rho0); inside the wells it needs nucleation (Merz factor).
     E_fe = (psi[0] - psi[nf - 1]) / d
     Emag = np.sqrt(E_fe * E_fe + Es * Es)
-    merz = np.exp(-Ea / Emag)
-    dmerz = merz * Ea * E_fe / Emag**3
+    # Polarity-dependent activation E_a (1 + delta E/|E|_s): up and down reversal nucleate at different
+    # interfaces. d/dE of (E_a_eff / |E|_s) with d(E/|E|_s)/dE = Es^2/|E|_s^3.
+    Ea_eff = Ea * (1.0 + Ea_asym * E_fe / Emag)
+    merz = np.exp(-Ea_eff / Emag)
+    dmerz = merz * (Ea_eff * E_fe / Emag**3 - Ea * Ea_asym * Es * Es / Emag**4)
     # C1 smoothstep in |P| over [Ps - dPs, Ps], exactly 0 inside the wells (no creep through a tail).
     s = min(max((abs(P) - (Ps - dPs)) / dPs, 0.0), 1.0)
     gate = s * s * (3.0 - 2.0 * s)

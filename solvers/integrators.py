@@ -58,7 +58,20 @@ Problem interface (duck-typed):
     use_factors, reuse) -> (y, status, info)`` with status 0 on convergence (else ``S.describe(status)``
     names the failure) and info = (iterations, factorizations, f evaluations, last update norm, last
     residual, worst component); ``S.solve(r)`` applies its current factors (the error filter); an optional
-    ``S.limit_update`` replaces the problem's (the stage predictors). Used by
+    ``S.limit_update`` replaces the problem's (the stage predictors); an optional
+    ``S.step(t_g, t1, y, h, f_n, slope, rtol, atol, newton_tol, max_iter, reuse, lu_key, same_rtol,
+    filter_error, estimate) -> (y1, y_g, f1, est, status, info, lu_key)`` takes the whole step (stage times
+    t_g = t + g h and t1, slope None: no TR predictor) as the Python path does with ``S.newton`` and
+    ``S.solve``: factors whose coefficient ``lu_key`` (None: none) matches a stage's to ``same_rtol`` are
+    tried first, a failure retries once with fresh ones, and the returned ``lu_key`` is that of the factors
+    it leaves; info = (iterations, factorizations, f evaluations over every attempt; the last attempt's
+    update norm and residual; worst component (of the error if estimated, else of the update); the last
+    attempt's iterations; error norm; the failed stage (0 TR, 1 BDF2); iterations of the converged
+    attempts); an optional
+    ``S.initialize(t, y, rtol, atol, init_tol, max_iter) -> (y, status, info)`` replaces the consistent
+    initialisation (the same Newton on the algebraic rows, update norm and damping; info = (iterations,
+    Jacobians used, factorizations, last update norm, last residual)). SolverError, ValueError or
+    ArithmeticError raised by ``S.newton``/``S.step`` count as Newton failures. Used by
     :class:`ftjphys.column.ColumnModel` (:mod:`solvers.column_newton`).
 
 Breakpoints: the integrator never steps across a breakpoint or an output time. A step that ends on a
@@ -164,10 +177,17 @@ class _Engine:
             raise ValueError("mass entries must be finite and >= 0")
         self.problem = problem
         self.mass = mass
-        self.M = sp.diags(mass, format="csc")
+        self._M = None
         self.diff = mass > 0.0
+        self.diff_idx = np.flatnonzero(self.diff)
+        self.any_diff = self.diff_idx.size > 0
+        self.mass_diff = mass[self.diff]
         self.alg = ~self.diff
         self.alg_idx = np.flatnonzero(self.alg)
+        ia = self.alg_idx
+        # algebraic rows in one contiguous range: their sub-Jacobian is a plain slice (the same matrix as
+        # the fancy-indexed one, at a third of the cost)
+        self.alg_range = (int(ia[0]), int(ia[-1]) + 1) if ia.size and ia[-1] - ia[0] + 1 == ia.size else None
         self.rtol = float(rtol)
         self.atol = np.broadcast_to(np.asarray(atol, dtype=float), (n,)).copy()
         if self.rtol < 0.0 or np.any(self.atol <= 0.0):
@@ -184,8 +204,17 @@ class _Engine:
         self.stage = make_stage() if make_stage is not None else None   # compiled stage Newton, if any
         if self.stage is not None and hasattr(self.stage, "limit_update"):
             self.limit = self.stage.limit_update                        # its compiled damping too
+        self.stage_step = getattr(self.stage, "step", None)             # its compiled whole step, if any
+        self.stage_initialize = getattr(self.stage, "initialize", None)  # its compiled initialisation, if any
 
     # -------------------------------------------------------------- helpers
+    @property
+    def M(self):
+        """The mass matrix as sparse CSC (built on first use: only the generic Newton needs it)."""
+        if self._M is None:
+            self._M = sp.diags(self.mass, format="csc")
+        return self._M
+
     def weights(self, y):
         return self.atol + self.rtol * np.abs(y)
 
@@ -204,7 +233,11 @@ class _Engine:
 
     def f_diff(self, t, y):
         """f(t, y) on differential rows (zeros on algebraic rows); non-finite values raise _StepFailure."""
-        f, _ = self.rhs(t, y)
+        if self.residual is not None:                       # f alone: no Jacobian to assemble
+            self.stats.n_rhs += 1
+            f = np.asarray(self.residual(t, y), dtype=float).ravel()
+        else:
+            f, _ = self.rhs(t, y)
         if not np.all(np.isfinite(f[self.diff])):
             raise _StepFailure("rhs is not finite", t=t)
         return np.where(self.diff, f, 0.0)
@@ -254,8 +287,11 @@ class _Engine:
         """The problem's compiled stage Newton (same iteration, damping and reuse rule as :meth:`_newton`)."""
         use = self.reuse and self._same_coefficient(key)
         for attempt in ((True, False) if use else (False,)):
-            y, status, info = self.stage.newton(t, guess, c, b, w, self.newton_tol, self.newton_max_iter,
-                                                attempt, self.reuse)
+            try:
+                y, status, info = self.stage.newton(t, guess, c, b, w, self.newton_tol, self.newton_max_iter,
+                                                    attempt, self.reuse)
+            except RECOVERABLE as exc:
+                raise _StepFailure(f"stage solver raised {type(exc).__name__}: {exc}", t=t) from None
             it, n_lu, n_f = int(info[0]), int(info[1]), int(info[2])
             self.stats.n_newton_iterations += it
             self.stats.n_rhs += n_f
@@ -331,6 +367,8 @@ class _Engine:
         g = GAMMA
         diff, mass = self.diff, self.mass
         t1 = t + h if t_end_stage is None else t_end_stage
+        if self.stage_step is not None:
+            return self._compiled_step(t, y, h, f_n, t1, slope, filter_error, estimate)
         w = self.weights(y)
         # TR stage
         a = A_TR * h
@@ -348,9 +386,9 @@ class _Engine:
         f1 = np.where(diff, (mass * y1 - b2) / a2, 0.0)
         est = np.zeros_like(y)
         err = 0.0
-        if estimate and np.any(diff):
+        if estimate and self.any_diff:
             est[diff] = ERROR_CONSTANT * h * (f_n[diff] / g - fg[diff] / (g * (1.0 - g))
-                                              + f1[diff] / (1.0 - g)) / mass[diff]
+                                              + f1[diff] / (1.0 - g)) / self.mass_diff
             if filter_error:
                 est = lu.solve(mass * est)
             wt = self.atol + self.rtol * np.maximum(np.abs(y), np.abs(y1))
@@ -359,8 +397,34 @@ class _Engine:
             if not np.isfinite(err):
                 err = np.inf
             self.last = dict(self.last, error_norm=err,
-                             worst_component=int(np.flatnonzero(diff)[np.argmax(np.nan_to_num(scaled, nan=np.inf))]))
+                             worst_component=int(self.diff_idx[np.argmax(np.nan_to_num(scaled, nan=np.inf))]))
         return StepResult(y1, yg, f1, est, err, it1 + it2)
+
+    def _compiled_step(self, t, y, h, f_n, t1, slope, filter_error, estimate):
+        """The stage solver's compiled step: the same stages, predictors, factor-reuse rule, estimate and
+        filter as the Python path of :meth:`step`; the counters and diagnostics are kept here alike."""
+        t_g = t + GAMMA * h
+        try:
+            y1, yg, f1, est, status, info, self._lu_key = self.stage_step(
+                t_g, t1, y, h, f_n, slope, self.rtol, self.atol, self.newton_tol, self.newton_max_iter, self.reuse,
+                self._lu_key, SAME_COEFFICIENT_RTOL, filter_error, estimate)
+        except RECOVERABLE as exc:
+            raise _StepFailure(f"stage solver raised {type(exc).__name__}: {exc}", t=t) from None
+        n_lu = int(info[1])
+        stats = self.stats
+        stats.n_newton_iterations += int(info[0])
+        stats.n_lu += n_lu
+        stats.n_jac += n_lu
+        stats.n_rhs += int(info[2])
+        self.last = dict(newton_update=float(info[3]), newton_residual=float(info[4]), worst_component=int(info[5]))
+        if status != 0:
+            raise _StepFailure(self.stage.describe(status), t=t_g if info[8] == 0 else t1, iteration=int(info[6]),
+                               **self.last)
+        err = 0.0
+        if estimate and self.any_diff:
+            err = float(info[7])
+            self.last["error_norm"] = err
+        return StepResult(y1, yg, f1, est, err, int(info[9]))
 
     # -------------------------------------------------------------- consistent initialisation
     def initialize(self, t, y, init_tol, init_max_iter):
@@ -368,6 +432,8 @@ class _Engine:
         y = np.array(y, dtype=float)
         if self.alg_idx.size == 0:
             return y
+        if self.stage_initialize is not None:
+            return self._compiled_initialize(t, y, init_tol, init_max_iter)
         ia = self.alg_idx
         upd = res = np.nan
         for it in range(1, init_max_iter + 1):
@@ -382,7 +448,12 @@ class _Engine:
             if not np.isfinite(res):
                 raise SolverError("consistent initialisation: algebraic residual is not finite", t=t,
                                   iteration=it)
-            Jaa = sp.csc_matrix(J, dtype=float)[ia, :][:, ia].tocsc()
+            Jc = sp.csc_matrix(J, dtype=float)
+            if self.alg_range is not None:
+                a0, a1 = self.alg_range
+                Jaa = Jc[a0:a1, a0:a1].tocsc()
+            else:
+                Jaa = Jc[ia, :][:, ia].tocsc()
             self.stats.n_jac += 1
             try:
                 lu = splu(Jaa)
@@ -402,6 +473,25 @@ class _Engine:
                 return y
         raise SolverError("consistent initialisation did not converge", t=t, iterations=init_max_iter,
                           last_update=upd, residual=res)
+
+    def _compiled_initialize(self, t, y, init_tol, init_max_iter):
+        """The stage solver's compiled initialisation (the same iteration, norm and damping as the Python
+        path of :meth:`initialize`); counters and diagnostics are kept here alike."""
+        try:
+            y, status, info = self.stage_initialize(t, y, self.rtol, self.atol, init_tol, init_max_iter)
+        except RECOVERABLE as exc:
+            raise SolverError(f"consistent initialisation: the stage solver raised {type(exc).__name__}: {exc}",
+                              t=t) from None
+        it = int(info[0])
+        stats = self.stats
+        stats.n_newton_iterations += it
+        stats.n_rhs += it
+        stats.n_jac += int(info[1])
+        stats.n_lu += int(info[2])
+        if status != 0:
+            raise SolverError(f"consistent initialisation: {self.stage.describe(status)}", t=t, iteration=it,
+                              last_update=float(info[3]), residual=float(info[4]))
+        return y
 
 
 def _problem_engine(problem, y, rtol, atol, newton_tol, newton_max_iter, stats=None):

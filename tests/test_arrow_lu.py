@@ -1,5 +1,8 @@
-"""Banded-plus-border ("arrow") direct solver against dense LAPACK, and the column's compiled stage Newton
-against the generic sparse Newton of the integrator."""
+"""Banded-plus-border ("arrow") direct solver against dense LAPACK; the column's compiled stage Newton
+against the generic sparse Newton of the integrator; the compiled TR-BDF2 step and consistent
+initialisation against the integrator's Python step and initialisation around the same stage Newton."""
+
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -10,8 +13,9 @@ from ftjphys.column import ColumnModel, interleaved_order
 from ftjphys.electrostatics import vacancy_profile_m3
 from ftjphys.parameters import yang2022
 from solvers.arrow_lu import ArrowStructure, arrow_factor, arrow_fill, arrow_solve, arrow_solve_dense
-from solvers.column_newton import limit_update
-from solvers.integrators import integrate
+from solvers.column_newton import limit_update, pairwise_sum
+from solvers.errors import SolverError
+from solvers.integrators import _problem_engine, consistent_initial_state, integrate, trbdf2_step
 
 
 def _arrow_pattern(n, kl, ku, rng):
@@ -96,35 +100,181 @@ def test_column_newton_matrix_is_an_arrow(changes):
     assert sorted(interleaved_order(cm.layout)) == list(range(cm.layout.size))
 
 
+class _Generic:
+    """The column seen without its stage_solver hook: the integrator's generic sparse Newton."""
+
+    def __init__(self, model):
+        self.m = model
+        self.mass = model.mass
+
+    def rhs(self, t, y):
+        return self.m.rhs(t, y)
+
+    def residual(self, t, y):
+        return self.m.residual(t, y)
+
+    def limit_update(self, y, dy):
+        return self.m.limit_update(y, dy)
+
+
+class _PythonStep(_Generic):
+    """The column with its compiled stage Newton but without the compiled step and initialisation: the
+    integrator's Python step and initialisation around the same stage Newton and arrow LU."""
+
+    def stage_solver(self):
+        s = self.m.stage_solver()
+        return SimpleNamespace(newton=s.newton, solve=s.solve, limit_update=s.limit_update, describe=s.describe)
+
+
+class _CompiledStepOnly(_Generic):
+    """The column with its compiled step but the integrator's Python initialisation (sparse LU)."""
+
+    def stage_solver(self):
+        s = self.m.stage_solver()
+        return SimpleNamespace(newton=s.newton, solve=s.solve, limit_update=s.limit_update, describe=s.describe,
+                               step=s.step)
+
+
+def _atol(cm):
+    atol = np.where(cm.mass > 0, 1e16, 1e-6)
+    atol[cm.layout.P] = 1e-5
+    return atol
+
+
+def _populated_column(seed=5):
+    """A column under the 3 V write with traps and the exchange boundary in play (traps filled, interface
+    sites occupied), psi consistent."""
+    cm, y = _column(**{"vacancies.exchange_site_density_m2": 2e17})
+    L = cm.layout
+    rng = np.random.default_rng(seed)
+    for k in range(L.n_traps):
+        y[L.T(k)] = rng.uniform(0.1, 0.5, L.n_fe) * 1e25
+    y[L.theta] = rng.uniform(0.1, 0.9, L.n_exchange)
+    return cm, consistent_initial_state(_Generic(cm), 0.0, y, rtol=1e-4, atol=_atol(cm))
+
+
+def _close(a, b, atol, rel):
+    return np.max(np.abs(a - b) / np.maximum(np.abs(b), atol)) <= rel
+
+
+@pytest.mark.parametrize("filter_error", [False, True])
+@pytest.mark.parametrize("h", [1e-10, 2e-9])
+def test_compiled_step_equals_python_step(h, filter_error):
+    """One step of the compiled TR-BDF2 (solvers.column_newton.stage_step) and of the integrator's Python
+    step around the same stage Newton: the same stages and estimate to rounding (1e-10 on y, 1e-8 on the
+    error norm) and the same Newton iterations."""
+    cm, y = _populated_column()
+    kw = dict(rtol=1e-4, atol=_atol(cm), filter_error=filter_error)
+    fast = trbdf2_step(cm, 0.0, y, h, **kw)
+    slow = trbdf2_step(_PythonStep(cm), 0.0, y, h, **kw)
+    assert np.max(np.abs(slow.y - y) / np.maximum(np.abs(y), kw["atol"])) > 1e-6      # the step moves y
+    assert _close(fast.y, slow.y, kw["atol"], 1e-10)
+    assert _close(fast.y_gamma, slow.y_gamma, kw["atol"], 1e-10)
+    assert np.allclose(fast.f_end, slow.f_end, rtol=1e-8, atol=1e-8 * np.abs(slow.f_end).max())
+    assert fast.error_norm == pytest.approx(slow.error_norm, rel=1e-8)
+    assert slow.error_norm > 0.0
+    assert fast.newton_iterations == slow.newton_iterations
+
+
+def test_pairwise_sum_is_numpys_summation():
+    """The compiled step's error norm sums in numpy's order, so that it equals the Python step's to the last
+    bit (the step-size controller would carry any difference into the whole trajectory)."""
+    rng = np.random.default_rng(7)
+    for n in list(range(1, 300)) + [511, 1000, 4097, 100_003]:
+        q = rng.lognormal(0.0, 3.0, n) ** 2
+        assert pairwise_sum(q, 0, n) == np.sum(q), n
+        assert np.sqrt(pairwise_sum(q, 0, n) / n) == np.sqrt(np.mean(q)), n
+
+
+def test_compiled_fixed_steps_equal_python_fixed_steps():
+    """Fixed steps (no error estimate, full Newton): the compiled and the Python step give the same states."""
+    cm, y0 = _populated_column()
+    kw = dict(rtol=1e-4, atol=_atol(cm), fixed_step=1e-9, output_times=[2e-9, 5e-9])
+    fast = integrate(cm, 0.0, y0, 5e-9, **kw)
+    slow = integrate(_PythonStep(cm), 0.0, y0, 5e-9, **kw)
+    assert fast.stats.n_steps == slow.stats.n_steps == 5
+    assert fast.stats.n_newton_iterations == slow.stats.n_newton_iterations
+    assert _close(fast.y_out, slow.y_out, kw["atol"], 1e-10)
+
+
+def test_compiled_step_keeps_the_factor_reuse_rule():
+    """Consecutive steps with kept factors (the integrator's default) and the TR predictor from the last
+    step's slope: the compiled step takes the same iterations and factorizations as the Python step,
+    leaves the same factor key and reports the same diagnostics, step after step."""
+    cm, y0 = _populated_column()
+    atol = _atol(cm)
+    runs = []
+    for problem in (cm, _PythonStep(cm)):
+        eng = _problem_engine(problem, y0, 1e-4, atol, 0.03, 10)
+        eng.reuse = True
+        t, y, slope = 0.0, y0.copy(), None
+        f_n = eng.f_diff(t, y)
+        trace = []
+        for h in (1e-9, 1e-9, 1e-9, 3e-9):
+            res = eng.step(t, y, h, f_n, None, slope, True)
+            slope = (res.y - y) / h
+            t, y, f_n = t + h, res.y, res.f_end
+            s = eng.stats
+            trace.append((res, eng._lu_key, (s.n_newton_iterations, s.n_lu, s.n_jac, s.n_rhs), dict(eng.last)))
+        runs.append(trace)
+    kept = 0
+    for (fast, key_f, counts_f, last_f), (slow, key_s, counts_s, last_s) in zip(*runs):
+        assert _close(fast.y, slow.y, atol, 1e-10)
+        assert fast.error_norm == pytest.approx(slow.error_norm, rel=1e-8)
+        assert counts_f == counts_s and key_f == key_s
+        assert last_f.keys() == last_s.keys() and last_f["worst_component"] == last_s["worst_component"]
+        assert last_f["newton_update"] == pytest.approx(last_s["newton_update"], rel=1e-6)
+        kept = counts_f[0] - counts_f[1]
+    assert kept > 0                                            # iterations with kept factors were taken
+
+
+def test_compiled_initialisation_equals_python_initialisation():
+    """The consistent initialisation from potentials 50 mV off: the compiled one (its own arrow factors)
+    and the Python one (sparse LU of the algebraic block) reach the same psi to rounding in as many
+    iterations, leave the differential unknowns alone and keep the step's factors untouched."""
+    cm, y = _populated_column()
+    L = cm.layout
+    y[L.psi] += np.random.default_rng(2).normal(0.0, 0.05, L.n_nodes)
+    out = []
+    for problem in (cm, _PythonStep(cm)):
+        eng = _problem_engine(problem, y, 1e-4, _atol(cm), 0.03, 10)
+        kept = [a.copy() for a in cm.stage_solver().workspace] if problem is cm else None
+        yc = eng.initialize(0.0, y, 1e-6, 50)
+        if kept is not None:
+            assert all(np.array_equal(a, b) for a, b in zip(kept, eng.stage.workspace))
+        out.append((yc, eng.stats.n_newton_iterations, eng.stats.n_lu, eng.stats.n_rhs))
+    (fast, *counts_f), (slow, *counts_s) = out
+    assert counts_f == counts_s and counts_f[0] >= 2
+    assert np.array_equal(fast[L.N.start:], y[L.N.start:])
+    assert _close(fast, slow, 1e-6, 1e-10)
+    assert np.max(np.abs(cm.residual(0.0, fast)[L.psi])) < 1e-6 * np.max(np.abs(cm.residual(0.0, y)[L.psi]))
+
+
 @pytest.mark.parametrize("changes", [{}, {"vacancies.exchange_site_density_m2": 2e17}])
-def test_compiled_stage_newton_matches_sparse_newton(changes):
-    """A 100 us write and a read, integrated with the compiled stage Newton and with the integrator's
-    generic sparse Newton (the same model without the hook): the same steps and the same solution within
-    what the Newton tolerance allows, newton_tol (0.03) x rtol of each component's scale (the two LUs
-    differ in rounding, so the iterates that pass the tolerance differ at that level)."""
-
-    class Generic:                         # the model seen without its stage_solver hook
-        def __init__(self, model):
-            self.m = model
-            self.mass = model.mass
-
-        def rhs(self, t, y):
-            return self.m.rhs(t, y)
-
-        def residual(self, t, y):
-            return self.m.residual(t, y)
-
-        def limit_update(self, y, dy):
-            return self.m.limit_update(y, dy)
-
+def test_compiled_step_and_stage_newton_match_sparse_newton(changes):
+    """A 100 us write and a read integrated three ways: with the compiled step and initialisation (the
+    column as it is), with the integrator's Python step and initialisation around the compiled stage
+    Newton, and with the integrator's generic sparse Newton (the column without its hook). The same steps
+    and the same solution within what the Newton tolerance allows, newton_tol (0.03) x rtol of each
+    component's scale: the paths differ in rounding (LUs, the summation order of the error norm, hence the
+    last bit of the next step), and the iterates that pass the tolerance differ at that level; the Newton
+    iteration counts of a whole run move by a few under a 1e-15 change of rtol alike."""
     cm, y0 = _column(**changes)
-    kw = dict(rtol=1e-4, atol=np.where(cm.mass > 0, 1e16, 1e-6), breakpoints=[1e-4], output_times=[2e-4])
-    kw["atol"][cm.layout.P] = 1e-5
+    kw = dict(rtol=1e-4, atol=_atol(cm), breakpoints=[1e-4], output_times=[2e-4])
     fast = integrate(cm, 0.0, y0, 2e-4, **kw)
-    slow = integrate(Generic(cm), 0.0, y0, 2e-4, **kw)
-    assert fast.stats.n_steps == slow.stats.n_steps
-    scale = np.maximum(np.abs(slow.y_out[0]), kw["atol"])
-    assert np.max(np.abs(fast.y_out[0] - slow.y_out[0]) / scale) < 0.03 * kw["rtol"]
+    python = integrate(_PythonStep(cm), 0.0, y0, 2e-4, **kw)
+    slow = integrate(_Generic(cm), 0.0, y0, 2e-4, **kw)
+    assert fast.stats.n_steps == python.stats.n_steps == slow.stats.n_steps
+    assert _close(fast.y_out[0], python.y_out[0], kw["atol"], 0.03 * kw["rtol"])
+    for run in (fast, python):
+        assert _close(run.y_out[0], slow.y_out[0], kw["atol"], 0.03 * kw["rtol"])
+    # With the same (Python) initialisation the compiled step retraces the Python step's run: its error
+    # norm is the same to the last bit, so the controller chooses the same steps.
+    twin = integrate(_CompiledStepOnly(cm), 0.0, y0, 2e-4, **kw)
+    counts = [(r.stats.n_steps, r.stats.n_rejected, r.stats.n_newton_failures, r.stats.n_newton_iterations,
+               r.stats.n_lu, r.stats.n_rhs) for r in (twin, python)]
+    assert counts[0] == counts[1]
+    assert _close(twin.y_out[0], python.y_out[0], kw["atol"], 1e-12)
 
 
 def test_limit_update_equals_numpy_twin():
@@ -141,18 +291,31 @@ def test_limit_update_equals_numpy_twin():
     assert np.allclose(cm.stage_solver().limit_update(y, dy), expected, rtol=1e-14, atol=0.0)
 
 
-def test_compiled_stage_newton_failure_raises_with_diagnostics():
-    """A bias that turns non-finite at t = 5 us: the compiled stage Newton reports a non-finite residual,
-    the step shrinks to its floor and the integrator raises with the time, step and Newton norms."""
-    from solvers.errors import SolverError
-
+@pytest.mark.parametrize("compiled_step", [True, False])
+def test_compiled_stage_newton_failure_raises_with_diagnostics(compiled_step):
+    """A bias that turns non-finite at t = 5 us: the compiled step (or the Python step around the compiled
+    stage Newton) reports a non-finite residual, the step shrinks to its floor and the integrator raises
+    with the time, step and Newton norms."""
     p = yang2022().replace(**{"vacancies.trap_site_density_m3": 5e26})
     cm = ColumnModel(p, lambda t: 1.0 if t < 5e-6 else float("nan"), 1.2e10)
     NV = vacancy_profile_m3(p, cm.es.mesh, p.vacancy_sheet_density_m2, "top")
     y0 = cm.initial_state(-0.14, NV, 1.0)
     atol = np.where(cm.mass > 0, 1e16, 1e-6)
     with pytest.raises(SolverError, match="not finite") as info:
-        integrate(cm, 0.0, y0, 1e-5, rtol=1e-4, atol=atol)
+        integrate(cm if compiled_step else _PythonStep(cm), 0.0, y0, 1e-5, rtol=1e-4, atol=atol)
     d = info.value.diagnostics
     assert d["t"] == pytest.approx(5e-6, rel=1e-9) and d["h"] < 1e-15
-    assert "newton_residual" in d and "worst_component" in d
+    assert np.isinf(d["newton_residual"]) and "worst_component" in d and "newton_update" in d
+
+
+def test_compiled_initialisation_failure_raises_with_diagnostics():
+    """A bias that is non-finite from the start: the compiled consistent initialisation raises with the
+    time, the iteration and the residual."""
+    p = yang2022().replace(**{"vacancies.trap_site_density_m3": 5e26})
+    cm = ColumnModel(p, lambda t: float("nan"), 1.2e10)
+    NV = vacancy_profile_m3(p, cm.es.mesh, p.vacancy_sheet_density_m2, "top")
+    y0 = cm.initial_state(-0.14, NV, 1.0)
+    with pytest.raises(SolverError, match="consistent initialisation.*not finite") as info:
+        integrate(cm, 0.0, y0, 1e-5, rtol=1e-4, atol=np.where(cm.mass > 0, 1e16, 1e-6))
+    d = info.value.diagnostics
+    assert d["t"] == 0.0 and d["iteration"] == 1 and np.isinf(d["residual"])

@@ -10,6 +10,7 @@ import re
 import time
 
 import numpy as np
+import pytest
 
 from scenarios import bench
 
@@ -40,6 +41,7 @@ def test_quick_bench_prints_every_section_with_finite_numbers(capsys):
     assert m and math.isfinite(float(m.group(1))) and float(m.group(1)) > 0
 
     # Column dynamics: description, accuracy matching, table, ratios.
+    assert "relaxed at 0 V" in out
     for key in ("column dynamics:", "(a) pulse", "(b) retention", "matched accuracy", "reference: ours at rtol=",
                 "ours at default tolerances:", "baseline ladder", "speed ratio baseline wall / ours:"):
         assert key in out, key
@@ -68,6 +70,35 @@ def test_quick_bench_prints_every_section_with_finite_numbers(capsys):
     m = re.search(r"speed ratio baseline wall / ours: \(a\) (?:>= )?([0-9.]+)x\s+\(b\) (?:>= )?([0-9.]+)x", out)
     assert m, "speed ratio line"
     assert all(math.isfinite(float(g)) and float(g) > 0 for g in m.groups())
+
+
+def test_both_runs_start_from_the_rested_column():
+    """The start state is the initial profile relaxed at 0 V: the traps hold vacancies, the count is
+    conserved, another second at 0 V moves the mobile count by under 1 % (capture and release balance),
+    and runs (a) and (b) start from the same state."""
+    from ftjphys.column import ColumnModel
+    from ftjphys.electrostatics import vacancy_profile_m3
+    from solvers.integrators import integrate
+
+    cfg = bench.QUICK
+    p = bench.column_params(cfg)
+    y = bench.rested_state(p)
+    model = ColumnModel(p, lambda t: 0.0, p.domains.activation_field_V_per_m)
+    L = model.layout
+    NV = vacancy_profile_m3(p, model.es.mesh, p.vacancy_sheet_density_m2, "top")
+    start = model.initial_state(-p.remanent_polarization_C_per_m2, NV)
+    assert model.vacancy_count_m2(y) == pytest.approx(model.vacancy_count_m2(start), rel=1e-10)
+    trapped = sum(float(np.sum(model.vol * y[L.T(k)])) for k in range(L.n_traps))
+    assert trapped > 0.5 * model.vacancy_count_m2(y)
+
+    def mobile(state):
+        return float(np.sum(model.vol * state[L.N]))
+
+    later = integrate(model, 0.0, y, bench.REST_S, rtol=bench.REST_RTOL,
+                      atol=bench._atol_full(model, bench.REST_RTOL)).y
+    assert abs(mobile(later) / mobile(y) - 1.0) < 0.01
+    a, b = bench.make_case(cfg, retention=False), bench.make_case(cfg, retention=True)
+    assert np.array_equal(a.y0, y) and np.array_equal(b.y0, y)
 
 
 def test_pick_rungs_takes_the_loosest_and_the_robust_rung():

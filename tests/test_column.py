@@ -27,7 +27,8 @@ def _model(bias=1.5, traps=5e26, **changes):
 
 
 @pytest.mark.parametrize("changes", [{}, {"vacancies.exchange_site_density_m2": 2e17},
-                                     {"vacancies.trap_layer_thickness_m": 0.4e-9}])
+                                     {"vacancies.trap_layer_thickness_m": 0.4e-9},
+                                     {"domains.nucleation_asymmetry": 0.3}])
 def test_jacobian_matches_finite_differences(changes):
     """Every column of the sparse Jacobian against central differences: the largest error is 1e-5 of
     the column's largest entry (truncation of the exponential terms at a 1e-6 relative step)."""
@@ -77,7 +78,8 @@ def test_gaussian_quantiles():
 
 @pytest.mark.parametrize("changes", [{}, {"vacancies.exchange_site_density_m2": 2e17},
                                      {"vacancies.migration": False}, {"top_electrode.screening_length_m": 0.0},
-                                     {"vacancies.trap_layer_thickness_m": 0.4e-9}])
+                                     {"vacancies.trap_layer_thickness_m": 0.4e-9},
+                                     {"domains.nucleation_asymmetry": -0.3}])
 def test_numba_kernel_equals_numpy_twin(changes):
     """The numba right-hand side and Jacobian equal the numpy reference to round-off."""
     cm, y, _ = _populated(3, **changes)
@@ -104,3 +106,27 @@ def test_trap_layers_hold_sites_only_at_the_interfaces():
     f = cm.residual(0.0, y)
     capture = f[L.T(0)]
     assert np.all(capture[~near] == 0.0) and np.all(capture[near] > 0.0)
+
+
+@pytest.mark.parametrize("bias", [2.0, -2.0])
+def test_nucleation_asymmetry_scales_the_merz_activation_by_polarity(bias):
+    """E_a (1 + delta E/|E|_s): with delta the Landau-Khalatnikov rate (inside the wells, gate 0) changes by
+    exp(-E_a delta (E/|E|_s) / |E|_s) against delta = 0, so delta > 0 speeds up negative-field reversal."""
+    from ftjphys.column import FIELD_SMOOTHING_V_PER_M
+
+    delta = 0.25
+    rates = []
+    for d in (0.0, delta):
+        p = yang2022().replace(**{"domains.nucleation_asymmetry": d})
+        cm = ColumnModel(p, lambda t: bias, 1e10)
+        NV = vacancy_profile_m3(p, cm.es.mesh, p.vacancy_sheet_density_m2, "uniform")
+        y = cm.initial_state(0.0, NV, bias)                # P = 0: inside the wells, nucleation-limited
+        f, _ = cm.rhs_reference(0.0, y)
+        rates.append(f[cm.layout.P])
+        psi = y[cm.layout.psi]
+        E = (psi[0] - psi[cm.layout.n_fe - 1]) / cm.d
+    Emag = np.hypot(E, FIELD_SMOOTHING_V_PER_M)
+    expected = np.exp(-cm.Ea * delta * (E / Emag) / Emag)
+    assert np.sign(E) == np.sign(bias)
+    assert rates[1] / rates[0] == pytest.approx(expected, rel=1e-9)
+    assert (expected > 1.0) == (bias < 0)

@@ -11,7 +11,7 @@ import pytest
 import scipy.sparse as sp
 
 from solvers.errors import SolverError
-from solvers.integrators import ERROR_CONSTANT, GAMMA, LTE_CONSTANT, integrate, trbdf2_step
+from solvers.integrators import ERROR_CONSTANT, GAMMA, LTE_CONSTANT, consistent_initial_state, integrate, trbdf2_step
 
 
 class Problem:
@@ -159,6 +159,36 @@ def test_index1_dae_order_and_constraint():
     assert np.max(np.abs(r.y_out[:, 1] - np.sin(outs))) < 1e-10
     # error-per-step control: the global error is ~10 rtol here (measured 1.1e-5)
     assert np.max(np.abs(r.y_out[:, 0] - _dae_exact(outs)[:, 0])) < 3e-5
+
+
+@pytest.mark.parametrize("order", [(0, 1, 2, 3), (2, 3, 1, 0), (0, 2, 1, 3), (2, 1, 3, 0)])
+def test_consistent_initialisation_for_any_placement_of_the_algebraic_rows(order):
+    """Two coupled nonlinear constraints, z1^3 + z1 = y1 + z2 and z2 = sin(z1)/2 + y2, at fixed y1, y2: the
+    same consistent state whether the algebraic rows form one contiguous range (their Jacobian block is
+    then a plain slice) or not (fancy indexing)."""
+    perm = np.asarray(order)          # perm[k]: where unknown k (y1, y2, z1, z2) sits in the state
+
+    def rhs(t, y):
+        y1, y2, z1, z2 = y[perm]
+        f = np.array([-y1, -y2, y1 + z2 - z1 ** 3 - z1, 0.5 * math.sin(z1) + y2 - z2])
+        J = np.array([[-1.0, 0.0, 0.0, 0.0], [0.0, -1.0, 0.0, 0.0], [1.0, 0.0, -3.0 * z1 ** 2 - 1.0, 1.0],
+                      [0.0, 1.0, 0.5 * math.cos(z1), -1.0]])
+        out_f, out_J = np.empty(4), np.empty((4, 4))
+        out_f[perm] = f
+        out_J[np.ix_(perm, perm)] = J
+        return out_f, sp.csc_matrix(out_J)
+
+    mass = np.empty(4)
+    mass[perm] = [1.0, 1.0, 0.0, 0.0]
+    y0 = np.empty(4)
+    y0[perm] = [0.8, -0.3, 0.0, 0.0]
+    y = consistent_initial_state(Problem(mass, rhs), 0.0, y0, rtol=1e-8, atol=1e-10)
+    f, _ = rhs(0.0, y)
+    assert np.max(np.abs(f[mass == 0.0])) < 1e-12
+    assert np.array_equal(y[mass > 0.0], y0[mass > 0.0])
+    y1, y2, z1, z2 = y[perm]
+    assert z1 ** 3 + z1 == pytest.approx(y1 + z2, abs=1e-12)
+    assert z2 == pytest.approx(0.5 * math.sin(z1) + y2, abs=1e-12)
 
 
 def test_index2_dae_is_refused():
