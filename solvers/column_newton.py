@@ -28,14 +28,14 @@ import numpy as np
 
 from .arrow_lu import arrow_factor, arrow_fill, arrow_solve
 from .column_kernel import column_rhs_numba
-from .integrators import A_BDF, A_TR, B_GAMMA, B_N, ERROR_CONSTANT, GAMMA
+from .integrators import A_BDF, A_TR, B_GAMMA, B_N, ERROR_CONSTANT, GAMMA, STAGE_PAST_POLE
 from .poisson import assemble_numba
 
 #: potential updates up to this many thermal voltages are taken whole; beyond, the excess is log-compressed
 #: (keeps the exponential carrier densities of a far-off iterate in range without slowing small updates)
 PSI_UNDAMPED_VT = 10.0
 
-CONVERGED, DIVERGED, NOT_CONVERGED, RESIDUAL_NOT_FINITE, SINGULAR, UPDATE_NOT_FINITE = range(6)
+CONVERGED, DIVERGED, NOT_CONVERGED, RESIDUAL_NOT_FINITE, SINGULAR, UPDATE_NOT_FINITE, PAST_POLE = range(7)
 STATUS = {
     CONVERGED: "converged",
     DIVERGED: "Newton diverges",
@@ -43,6 +43,7 @@ STATUS = {
     RESIDUAL_NOT_FINITE: "Newton residual is not finite",
     SINGULAR: "Newton matrix is singular",
     UPDATE_NOT_FINITE: "Newton update is not finite",
+    PAST_POLE: STAGE_PAST_POLE,
 }
 
 
@@ -98,6 +99,22 @@ def limit_update(y, dy, n, i_P, i_theta, Vt):
 
 
 @numba.njit(cache=True)
+def past_pole(c, mass, rows, cols, vals, n_entries, diag):
+    """The first differential row i whose Newton-matrix diagonal mass_i - c_i J_ii is <= 0 (J_ii summed over
+    the COO entries), or -1: the stage root then lies on a growing mode beyond the pole of the stage
+    amplification 1/(1 - a h lambda) (the twin of :meth:`solvers.integrators._Engine._past_pole`)."""
+    diag[:] = 0.0
+    for e in range(n_entries):
+        i = rows[e]
+        if i == cols[e]:
+            diag[i] += vals[e]
+    for i in range(diag.size):
+        if mass[i] > 0.0 and mass[i] - c[i] * diag[i] <= 0.0:
+            return i
+    return -1
+
+
+@numba.njit(cache=True)
 def stage_newton(y, c, b, mass, w, newton_tol, max_iter, have_factors, reuse, n, nf, K, J, pc, cc,
                  kind, row, col, row_original, position, kl, ku, ab, ipiv, u, v, z, corner,
                  f, rows, cols, vals, r, abp, info):
@@ -107,7 +124,12 @@ def stage_newton(y, c, b, mass, w, newton_tol, max_iter, have_factors, reuse, n,
     starts with them); ``reuse``: keep factors across iterations (refactor only when the update
     contracts slower than 0.3 per iteration), else refactor every iteration (full Newton).
     info[0:5] on return: iterations, factorizations, f evaluations, last scaled update, last residual;
-    info[5]: the component with the largest scaled update. Returns a status code (module docstring).
+    info[5]: the component with the largest scaled update (on PAST_POLE: the offending row). A converged
+    iterate is refused (PAST_POLE) if the Jacobian of the last evaluation, or the one the factors in use
+    were made from, puts a differential row beyond the stage pole (:func:`past_pole`): a root there is not
+    the continuation of the step's solution, and with factors past the pole a small update does not mean
+    convergence (their pivot can exceed the local one by orders of magnitude). Kept factors come from a
+    converged stage, hence are not past the pole. Returns a status code (module docstring).
     """
     size = y.size
     i_P = size - 1
@@ -115,7 +137,9 @@ def stage_newton(y, c, b, mass, w, newton_tol, max_iter, have_factors, reuse, n,
     Vt = cc[5]
     R = np.empty(size)
     dy = np.empty(size)
+    diag = np.empty(size)
     fresh = not have_factors
+    factors_pole = -1                      # past_pole of the factors in use
     prev = np.inf
     n_lu = 0
     n_f = 0
@@ -125,7 +149,7 @@ def stage_newton(y, c, b, mass, w, newton_tol, max_iter, have_factors, reuse, n,
     status = NOT_CONVERGED
     it = 0
     for it in range(1, max_iter + 1):
-        column_evaluate(y, n, nf, K, J, pc, cc, f, rows, cols, vals, r, abp)
+        n_entries = column_evaluate(y, n, nf, K, J, pc, cc, f, rows, cols, vals, r, abp)
         n_f += 1
         res = 0.0
         finite = True
@@ -148,6 +172,7 @@ def stage_newton(y, c, b, mass, w, newton_tol, max_iter, have_factors, reuse, n,
                 status = SINGULAR
                 break
             fresh = False
+            factors_pole = past_pole(c, mass, rows, cols, vals, n_entries, diag)
         arrow_solve(ab, kl, ku, ipiv, v, z, corner, position, R, dy)
         s2 = 0.0
         best = -1.0
@@ -167,6 +192,12 @@ def stage_newton(y, c, b, mass, w, newton_tol, max_iter, have_factors, reuse, n,
             y[i] += dy[i]
         if upd <= newton_tol:
             status = CONVERGED
+            pole = past_pole(c, mass, rows, cols, vals, n_entries, diag)
+            if pole < 0:
+                pole = factors_pole
+            if pole >= 0:
+                status = PAST_POLE
+                worst = pole
             break
         if it >= 2 and upd > 2.0 * prev:
             status = DIVERGED

@@ -17,9 +17,18 @@ Method (Bank et al., IEEE Trans. Electron Devices 32, 1992 (1985); Hosea & Shamp
 Each stage solves R(y) = M y - a h f(t, y) - b = 0 by Newton with the matrix M - a h J, J = df/dy (the
 algebraic rows are divided by a h, which does not change the Newton iterates but keeps the LU well
 scaled). f and J are re-evaluated every iteration; convergence is declared when the weighted RMS norm of
-the (undamped) Newton update is <= ``newton_tol``. The stage derivatives used below are recovered from
-the stage relations, f = (M y - b)/(a h), as in Hosea & Shampine (no extra rhs evaluation, and the
-estimate is consistent with the computed stage values); f_1 of an accepted step is f_n of the next one.
+the (undamped) Newton update is <= ``newton_tol``, unless the Jacobian of the last evaluation, or the one
+the factors in use were made from, gives a differential row a Newton-matrix diagonal mass_i - a h J_ii <= 0:
+the stage is then failed (h/4). For a growing mode, lambda = J_ii/mass_i > 0, a h lambda >= 1 is at or
+beyond the pole of the stage amplification 1/(1 - a h lambda), where the stage equation is no longer
+monotone and has several roots; Newton can then settle on a root the solution never visits, and the error
+estimate, built from the rates at the stage values, is consistent with that root and does not flag it.
+(A rate that rises by orders of magnitude within a small range of y, such as a threshold or gate, does
+this: the root parks at the threshold.) Factors made past the pole have a pivot far larger than the local
+one at an iterate on the slow side, so their small update there is no sign of convergence; factors are kept
+only from converged stages. The stage derivatives used below are recovered from the stage relations,
+f = (M y - b)/(a h), as in Hosea & Shampine (no extra rhs evaluation, and the estimate is consistent with
+the computed stage values); f_1 of an accepted step is f_n of the next one.
 
 Local error (derivation). With exact data y_n = y(t) and sufficiently smooth y:
   * the trapezoidal stage over g h has the error  y_g - y(t + g h) = (g h)^3/12 y''' + O(h^4);
@@ -108,6 +117,9 @@ ERROR_CONSTANT = (-3.0 * GAMMA ** 2 + 4.0 * GAMMA - 2.0) / (6.0 * (2.0 - GAMMA))
 
 #: exceptions from problem.rhs / limit_update / check that mean "this state is unusable, take a smaller step"
 RECOVERABLE = (SolverError, ValueError, ArithmeticError)
+
+#: Failure reason of a stage whose converged root lies beyond the pole of the stage amplification.
+STAGE_PAST_POLE = "stage root beyond the stage pole (M - c J has a diagonal entry <= 0 on a differential row)"
 
 #: Kept Newton factors serve a stage whose coefficient c = a h equals theirs to this relative difference:
 #: the TR and BDF2 stages have the same a, (2 - sqrt 2)/2, in exact arithmetic but not to the last bit.
@@ -270,14 +282,13 @@ class _Engine:
         if self.stage is not None:
             return self._stage_newton(t, guess, c, b, w, key)
         lu = self._lu if (self.reuse and self._lu is not None and self._same_coefficient(key)) else None
-        fresh = lu is None
-        try:
-            return self._newton(t, guess, c, b, w, lu)
-        except _StepFailure:
-            if fresh:
-                raise
-            self._lu = None                       # stale LU: retry once with fresh factorizations
-            return self._newton(t, guess, c, b, w, None)
+        for attempt in ((None,) if lu is None else (lu, None)):   # stale LU: retry once with fresh factors
+            try:
+                return self._newton(t, guess, c, b, w, attempt)
+            except _StepFailure:
+                self._lu, self._lu_key = None, None            # factors of a failed stage are not kept
+                if attempt is None:
+                    raise
 
     def _same_coefficient(self, key) -> bool:
         """Kept factors fit the coefficient ``key`` (the TR and BDF2 stages share it up to rounding)."""
@@ -306,11 +317,19 @@ class _Engine:
             self._lu_key = None
         raise _StepFailure(self.stage.describe(status), t=t, iteration=it, **self.last)
 
+    def _past_pole(self, J, c):
+        """The first differential row with mass_i - c_i J_ii <= 0, or -1 (module docstring; the twin of
+        :func:`solvers.column_newton.past_pole`)."""
+        d = sp.csc_matrix(J, dtype=float).diagonal()
+        bad = np.flatnonzero(self.diff & (self.mass - c * d <= 0.0))
+        return int(bad[0]) if bad.size else -1
+
     def _newton(self, t, guess, c, b, w, lu):
         key = float(c[self.diff][0]) if np.any(self.diff) else 1.0
         y = guess.copy()
         prev = np.inf
         upd = res = np.nan
+        factors_pole = -1                          # _past_pole of the factors in use (kept ones: converged)
         for it in range(1, self.newton_max_iter + 1):
             self.stats.n_newton_iterations += 1
             try:
@@ -333,12 +352,14 @@ class _Engine:
                     f, J = self.rhs(t, y)
                 lu = self._factor(J, c, t, it, upd, res)
                 self._lu, self._lu_key = lu, key
+                factors_pole = self._past_pole(J, c)
             dy = -lu.solve(R)
             scaled = np.abs(dy) / w
             upd = _rms(scaled)
             if not np.isfinite(upd):
                 raise _StepFailure("Newton update is not finite", t=t, iteration=it, newton_update=upd,
                                    newton_residual=res)
+            y_eval = y
             try:
                 y = y + self.limited(y, dy)
             except RECOVERABLE as exc:
@@ -346,6 +367,18 @@ class _Engine:
                                    newton_update=upd, newton_residual=res) from None
             self.last = dict(newton_update=upd, newton_residual=res, worst_component=int(np.argmax(scaled)))
             if upd <= self.newton_tol:
+                if J is None:                      # kept LU: the Jacobian at the evaluated iterate
+                    try:
+                        _, J = self.rhs(t, y_eval)
+                    except RECOVERABLE as exc:
+                        raise _StepFailure(f"rhs raised {type(exc).__name__}: {exc}", t=t, iteration=it,
+                                           **self.last) from None
+                pole = self._past_pole(J, c)
+                if pole < 0:
+                    pole = factors_pole
+                if pole >= 0:
+                    self.last["worst_component"] = pole
+                    raise _StepFailure(STAGE_PAST_POLE, t=t, iteration=it, **self.last)
                 return y, lu, it
             if it >= 2 and upd > 2.0 * prev:
                 raise _StepFailure("Newton diverges", t=t, iteration=it, **self.last)

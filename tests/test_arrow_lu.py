@@ -277,6 +277,30 @@ def test_compiled_step_and_stage_newton_match_sparse_newton(changes):
     assert _close(twin.y_out[0], python.y_out[0], kw["atol"], 1e-12)
 
 
+def test_a_stage_root_parked_at_the_gate_edge_is_refused_on_every_path():
+    """3 V on a column 5e-3 C/m^2 below the gate edge Ps - w (P creeps, Merz-limited, at ~500 C/m^2/s): a
+    12 us step reaches the edge, where the gate opens and P runs to ~0.45 C/m^2. Its stage equation has a root
+    parked at the edge (a h dfP/dP >> 1 there, past the stage pole) with a small error estimate (2e-3); the
+    compiled step, the Python step and the generic sparse Newton all refuse it, naming P, and agree on a
+    short step."""
+    p = yang2022().replace(**{"vacancies.trap_site_density_m3": 5e26})
+    cm = ColumnModel(p, lambda t: 3.0, 1e10)
+    L = cm.layout
+    y0 = cm.initial_state(-0.145, vacancy_profile_m3(p, cm.es.mesh, p.vacancy_sheet_density_m2, "top"))
+    atol = _atol(cm)
+    t0 = 2.3e-4
+    y = integrate(cm, 0.0, y0, t0, rtol=1e-4, atol=atol, h0=1e-9).y
+    assert cm.Ps - 0.002 - 6e-3 < y[L.P] < cm.Ps - 0.002 - 4e-3
+    short = []
+    for problem in (cm, _PythonStep(cm), _Generic(cm)):
+        with pytest.raises(SolverError, match="stage pole") as info:
+            trbdf2_step(problem, t0, y, 1.2e-5, rtol=1e-4, atol=atol, filter_error=True)
+        assert info.value.diagnostics["worst_component"] == L.P
+        short.append(trbdf2_step(problem, t0, y, 1e-6, rtol=1e-4, atol=atol, filter_error=True).y)
+    assert short[0][L.P] > y[L.P] + 1e-4
+    assert _close(short[0], short[1], atol, 1e-10) and _close(short[0], short[2], atol, 0.03 * 1e-4)
+
+
 def test_limit_update_equals_numpy_twin():
     cm, y = _column(**{"vacancies.exchange_site_density_m2": 2e17})
     L = cm.layout

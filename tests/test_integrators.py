@@ -125,6 +125,42 @@ def test_l_stability_no_ringing_with_huge_steps():
     assert r.stats.n_steps < 200
 
 
+# ------------------------------------------------------------------ growing modes past the stage pole
+
+GATE_W = 1e-3
+
+
+def _gate_problem():
+    # y' = (1e-4 + g(s)) (2 - y), g(s) = s^2 (3 - 2s), s = (y - 1)/w clipped to [0, 1]: y creeps at ~1e-4 up
+    # to 1 (at t = ln(1.01)/1e-4 = 99.50 from y = 0.99), where the rate rises 1e4-fold within w = 1e-3 and
+    # y runs to 2 (Radau at rtol 1e-12: y(100.5) = 1.59592).
+    def rhs(t, y):
+        s = min(max((y[0] - 1.0) / GATE_W, 0.0), 1.0)
+        g, dg = s * s * (3.0 - 2.0 * s), 6.0 * s * (1.0 - s) / GATE_W
+        f = (1e-4 + g) * (2.0 - y[0])
+        return np.array([f]), sp.csc_matrix([[dg * (2.0 - y[0]) - (1e-4 + g)]])
+
+    return Problem([1.0], rhs)
+
+
+@pytest.mark.parametrize("atol", [1e-3, 1e-6])
+@pytest.mark.parametrize("rtol", [3e-3, 1e-4, 1e-5])
+def test_a_rate_that_jumps_at_a_threshold_is_not_parked_there(rtol, atol):
+    """A long step onto the threshold has a stage root parked at it: there a h dg/dy >> 1, past the pole of
+    the stage amplification, and the stage rates of that root are consistent, so the error estimate is
+    small. The integrator refuses such roots (and iterates whose factors were made past the pole): y then
+    crosses on time and ends at 2, and it does not step back on its way up to the crossing (an iterate
+    accepted on the small update of factors made past the pole can)."""
+    ys = []
+    r = integrate(_gate_problem(), 0.0, [0.99], 300.0, rtol=rtol, atol=atol, output_times=[99.0, 100.5, 110.0],
+                  callback=lambda t, y: ys.append(y[0]))
+    assert r.y_out[0, 0] == pytest.approx(0.9999497, abs=1e-6)
+    assert r.y_out[1, 0] == pytest.approx(1.59592, abs=0.01)
+    assert r.y[0] == pytest.approx(2.0, abs=1e-3)
+    ys = np.array(ys)
+    assert np.all(np.diff(ys[: np.argmax(ys > 1.5) + 1]) >= 0.0)
+
+
 # ------------------------------------------------------------------ index-1 DAE
 
 def _dae(t, y):
