@@ -52,6 +52,13 @@ def gaussian_quantiles(mean: float, sigma: float, n: int) -> np.ndarray:
     return mean + sigma * norm.ppf((np.arange(n) + 0.5) / n)
 
 
+def lognormal_quantiles(median: float, sigma_ln: float, n: int) -> np.ndarray:
+    """n equal-weight representatives of a log-normal distribution: median exp(sigma_ln z_k), z_k the
+    standard-normal quantiles at (k + 1/2)/n. Positive by construction, so the representatives converge as
+    n grows (a Gaussian of the same relative spread puts a tail at zero and below)."""
+    return float(median) * np.exp(gaussian_quantiles(0.0, float(sigma_ln), n))
+
+
 @dataclass(frozen=True)
 class Layout:
     n_nodes: int

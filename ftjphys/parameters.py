@@ -117,7 +117,8 @@ class VacancyKinetics:
 class DomainEnsemble:
     """Polarization as parallel columns (domains), each with Landau-Khalatnikov dynamics whose
     viscosity follows Merz's law: rho(E) = rho0 exp(E_a/|E|) (Merz, Phys. Rev. 95, 690 (1954)); the
-    activation fields E_a of the columns are Gaussian quantiles (mean, relative spread); equal areas.
+    activation fields E_a of the columns are log-normal quantiles (median E_a, standard deviation
+    ``activation_spread`` of ln E_a); equal areas.
 
     Defaults: E_a = 1e10 V/m, the order implied by Merz's law with switching in 1e-7-1e-4 s at
     ~6-11 MV/cm (research/feasibility.md §3); rho0 = 100 Ohm m, inside 38-3.8e4 Ohm m that gives the
@@ -127,7 +128,7 @@ class DomainEnsemble:
     activation fields differ, E_a (1 + delta sgn E) (smoothed, :mod:`ftjphys.column`); delta > 0 makes the
     reversal towards P pointing at the top electrode (negative writes) the easier one. 0: symmetric."""
 
-    columns: int = 8
+    columns: int = 32
     lk_viscosity_ohm_m: float = 100.0
     activation_field_V_per_m: float = 1.0e10
     activation_spread: float = 0.15

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -114,6 +115,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
             raise UsageError(f"--scheduler: scenario {args.name!r} runs no parallel sweep")
         config["scheduler"] = args.scheduler
     out = Path(args.out) if args.out else _default_out(args.name, args.quick)
+    if args.workers is not None:
+        if args.workers < 0:
+            raise UsageError(f"--workers = {args.workers}; allowed: an integer >= 0 (0: one per CPU)")
+        os.environ["FTJPHYS_WORKERS"] = str(args.workers)
+    else:
+        os.environ.setdefault("FTJPHYS_WORKERS", "0")
     result = module.run(config, progress=not args.quiet)
     if not isinstance(result, RunResult):
         raise TypeError(f"scenario {args.name!r} returned {type(result).__name__}, not a RunResult")
@@ -215,7 +222,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bars and no summary")
     p.add_argument("--no-plot", action="store_true", help="skip the PNG plot")
     p.add_argument("--scheduler", metavar="ADDRESS",
-                   help="run the scenario's sweep on this Dask scheduler (e.g. tcp://host:8786) instead of local processes")
+                   help="run the scenario's sweep on this Dask scheduler (e.g. tcp://host:8786) instead of "
+                        "local processes")
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="worker processes for the domain columns of each device run (default: FTJPHYS_WORKERS, "
+                        "else one per CPU; 1: in this process)")
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("inspect", help="print the content of a result file")

@@ -35,6 +35,7 @@ def _single_thread_env() -> None:
     # One numerical thread per worker process: the pool is the parallelism.
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
         os.environ.setdefault(var, "1")
+    os.environ["FTJPHYS_WORKERS"] = "1"     # no nested pools: a worker runs its device's columns in turn
 
 
 def parallel_map(func: Callable, tasks: Sequence[dict], *, shared: Any = None, workers: int | None = None,

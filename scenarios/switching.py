@@ -16,6 +16,7 @@ trapping) come from ``scenarios/calibrate_switching``.
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -87,14 +88,34 @@ def join(*parts: str) -> str:
 
 
 class DeviceRunner:
-    """Device runs of one scenario behind one progress bar (one tick per column integration)."""
+    """Device runs of one scenario behind one progress bar (one tick per column integration).
 
-    def __init__(self, total_columns: int, desc: str, progress: bool = True):
+    The columns of a device run are independent given the waveform: with ``workers`` > 1 they run in a
+    pool of worker processes kept for the runner's lifetime (results in column order, the same numbers
+    as one after another). ``workers`` None: the ``FTJPHYS_WORKERS`` environment variable (0: one per
+    CPU), else 1."""
+
+    def __init__(self, total_columns: int, desc: str, progress: bool = True, workers: int | None = None):
         from tqdm.auto import tqdm
 
         self.bar = tqdm(total=total_columns, desc=desc, unit="column", disable=not progress)
         self.stats: list = []
         self.n_runs = 0
+        self.workers = device_workers() if workers is None else int(workers)
+        self._pool = None
+
+    def _map(self):
+        if self.workers <= 1:
+            return map
+        if self._pool is None:
+            import multiprocessing as mp
+            from concurrent.futures import ProcessPoolExecutor
+
+            from .parallel import _single_thread_env
+
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("spawn"),
+                                             initializer=_single_thread_env)
+        return self._pool.map
 
     def run(self, params: DeviceParameters, waveform, output_times_s, initial: InitialState,
             label: str = "", states=None, keep_states: bool = False) -> DeviceRun:
@@ -102,7 +123,8 @@ class DeviceRunner:
         if label:
             self.bar.set_postfix_str(label)
         result = Device(params).run(waveform, output_times_s, initial, states,
-                                    progress=lambda i, K: self.bar.update(), keep_states=keep_states)
+                                    progress=lambda i, K: self.bar.update(), keep_states=keep_states,
+                                    map_columns=self._map())
         self.stats += result.stats
         self.n_runs += 1
         return result
@@ -111,10 +133,28 @@ class DeviceRunner:
         out = total_stats(self.stats) if self.stats else {}
         out["device_runs"] = self.n_runs
         out["column_integrations"] = len(self.stats)
+        out["workers"] = self.workers
         return out
 
     def close(self) -> None:
         self.bar.close()
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+
+def device_workers() -> int:
+    """Worker processes for the columns of a device run: ``FTJPHYS_WORKERS`` (0: one per CPU), else 1."""
+    from .parallel import default_workers
+
+    raw = os.environ.get("FTJPHYS_WORKERS", "1")
+    try:
+        n = int(raw)
+    except ValueError:
+        raise ValueError(f"FTJPHYS_WORKERS = {raw!r}; allowed: an integer >= 0 (0: one per CPU)") from None
+    if n < 0:
+        raise ValueError(f"FTJPHYS_WORKERS = {raw!r}; allowed: an integer >= 0 (0: one per CPU)")
+    return n or default_workers()
 
 
 def read_times(waveform) -> np.ndarray:

@@ -110,3 +110,33 @@ def test_unreachable_scheduler_is_a_clear_error():
     pytest.importorskip("dask.distributed")
     with pytest.raises(RuntimeError, match="cannot connect to a Dask scheduler"):
         parallel_map(square_plus, TASKS[:1], scheduler="tcp://127.0.0.1:9", progress=False, timeout_s=2.0)
+
+
+def test_device_columns_in_worker_processes_equal_the_serial_run(monkeypatch):
+    """A device run whose columns go to a pool of worker processes returns the same currents,
+    polarizations and final states as the run in this process (the columns are independent)."""
+    from ftjphys.device import InitialState
+    from ftjphys.parameters import yang2022
+    from ftjphys.protocols import Protocol, Pulse, Read
+    from scenarios.switching import DeviceRunner, device_workers
+
+    p = yang2022().replace(**{"domains.columns": 3, "mesh.ferroelectric_cells": 8})
+    wf = Protocol((Pulse(3.5, 1e-5), Read(0.1, 1e-6), Pulse(-3.5, 1e-5), Read(0.1, 1e-6))).compile()
+    t = [w.t_end_s for w in wf.read_windows]
+    runs = []
+    for workers in (1, 2):
+        runner = DeviceRunner(p.domains.columns, "test", progress=False, workers=workers)
+        try:
+            runs.append(runner.run(p, wf, t, InitialState()))
+        finally:
+            runner.close()
+    serial, pooled = runs
+    assert np.array_equal(serial.I_A, pooled.I_A)
+    assert np.array_equal(serial.P_columns_C_per_m2, pooled.P_columns_C_per_m2)
+    assert all(np.array_equal(a, b) for a, b in zip(serial.final_states, pooled.final_states))
+    assert serial.I_A[0] > 1.5 * serial.I_A[1]               # the pulses switched: the check is not vacuous
+    monkeypatch.setenv("FTJPHYS_WORKERS", "2")
+    assert device_workers() == 2
+    monkeypatch.setenv("FTJPHYS_WORKERS", "-1")
+    with pytest.raises(ValueError, match="FTJPHYS_WORKERS"):
+        device_workers()
