@@ -71,13 +71,15 @@ ROWS = [
     Row("Fig. 2b", "R_LRS after 1 / 10 / 100 us / 1 ms writes", "~1 kOhm (0.5-2) for 1-100 us, ~0.4 (0.2-0.8) at 1 ms",
         "fig2b", "R_LRS_ohm", lambda x: _num(x, "Ohm"),
         lambda x: _in(500, 2000)(np.asarray(x)[:-1]) and _in(200, 800)(np.asarray(x)[-1]),
-        "Merz-gated LK domain ensemble (activation field 129 MV/cm, spread 0.36, film Ps 0.18 C/m^2)"),
+        "Merz-gated LK domain ensemble (32 log-normal columns: median activation field 182 MV/cm, "
+        "ln-spread 0.45; film Ps 0.18 C/m^2)"),
     Row("Fig. 2b", "R_HRS after negative writes, per width", "grows with width", "fig2b", "R_HRS_ohm",
         lambda x: _num(x, "Ohm"), _increasing,
-        "domains switched back by longer writes; vacancy accumulation at Cr/BTO (open: vacancies nearly immobile)"),
+        "nucleation asymmetry 0.087 (reversal towards Cr easier): longer negative writes switch more domains "
+        "back; vacancy accumulation at Cr/BTO plays no part (vacancies nearly immobile)"),
     Row("Fig. 2b", "switching window [+, -] per width", "1.5-2.5 V, polarities within 30 %", "fig2b",
         "switching_window_V", lambda x: "; ".join(_num(r, digits=3) for r in np.atleast_2d(x)) + " V", _windows_ok,
-        "spread of nucleation fields over the domains (activation spread)"),
+        "spread of nucleation fields over the domains; nucleation asymmetry offsets the Nb:SrTiO3 depletion clamp"),
     Row("Fig. 2c", "retention drift HRS / intermediate / LRS over 1e4 s", "<= 0.10", "fig2c", "retention_drift",
         lambda x: _num(x), _in(0, 0.10),
         "vacancy traps (1e27 m^-3, release 1.1 +- 0.1 eV); nucleation-limited (Merz) domain reversal at 0 V"),
