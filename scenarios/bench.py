@@ -520,7 +520,7 @@ def _print_column(r: ColumnBench) -> None:
     p = column_params(cfg)
     print(f"  start: P = {-p.remanent_polarization_C_per_m2:+g} C/m^2, vacancies piled at the top electrode, "
           f"relaxed at 0 V for {REST_S:g} s (traps in equilibrium with the mobile vacancies); "
-          f"E_a = {p.domains.activation_field_V_per_m:g} V/m (the ensemble's mean column)")
+          f"E_a = {p.domains.activation_field_V_per_m:g} V/m (the ensemble's median column)")
     print(f"  ours     : TR-BDF2 on the DAE (solvers.integrators.integrate), rtol={OURS_RTOL:g}, "
           f"atol {ATOL_DENSITY_M3:g} m^-3 / {ATOL_P_C_PER_M2:g} C/m^2 (Device.run defaults), "
           f"median wall of {cfg.repeats} run(s)")

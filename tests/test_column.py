@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from ftjphys.column import ColumnModel, gaussian_quantiles
+from ftjphys.column import ColumnModel, gaussian_quantiles, lognormal_quantiles
 from ftjphys.electrostatics import vacancy_profile_m3
 from ftjphys.parameters import yang2022
 
@@ -74,6 +74,20 @@ def test_gaussian_quantiles():
     assert q.mean() == pytest.approx(1.0, abs=1e-12)
     assert np.all(np.diff(q) > 0)
     assert gaussian_quantiles(2.0, 0.0, 3).tolist() == [2.0, 2.0, 2.0]
+
+
+@pytest.mark.parametrize("n", [8, 32, 128])
+def test_lognormal_quantiles_are_positive_with_the_median_and_log_spread(n):
+    """The ensemble's activation fields: ln E_a with mean ln(median) and a standard deviation that approaches
+    sigma from below as n grows (equal-area quantiles), every field > 0; the smallest field of a Gaussian of
+    the same relative spread is negative at 128 columns (why the ensemble is log-normal)."""
+    sigma = 0.45
+    q = lognormal_quantiles(1.8e10, sigma, n)
+    ln = np.log(q)
+    assert np.all(q > 0) and np.all(np.diff(q) > 0)
+    assert ln.mean() == pytest.approx(np.log(1.8e10), abs=1e-12)
+    assert 0.8 * sigma < ln.std() < sigma
+    assert gaussian_quantiles(1.0, sigma, 128)[0] < 0
 
 
 @pytest.mark.parametrize("changes", [{}, {"vacancies.exchange_site_density_m2": 2e17},
