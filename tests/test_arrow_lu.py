@@ -254,20 +254,20 @@ def test_compiled_initialisation_equals_python_initialisation():
 def test_compiled_step_and_stage_newton_match_sparse_newton(changes):
     """A 100 us write and a read integrated three ways: with the compiled step and initialisation (the
     column as it is), with the integrator's Python step and initialisation around the compiled stage
-    Newton, and with the integrator's generic sparse Newton (the column without its hook). About the same
-    steps and the same solution within what the Newton tolerance allows, newton_tol (0.03) x rtol of each
+    Newton, and with the integrator's generic sparse Newton (the column without its hook). The same steps
+    and the same solution within what the Newton tolerance allows, newton_tol (0.03) x rtol of each
     component's scale: the paths differ in rounding (LUs, the summation order of the error norm, hence the
     last bit of the next step), and the iterates that pass the tolerance differ at that level; the Newton
-    iteration counts of a whole run move by a few under a 1e-15 change of rtol alike."""
-    cm, y0 = _column(**changes)
+    iteration counts of a whole run move by a few under a 1e-15 change of rtol alike. The domain values
+    are those this case was built on: with a 100x faster free relaxation (yang2022's rho0) the write
+    crosses the unstable part of the Landau well in many refused stages, and rounding then moves the
+    step sequence, though not the solution."""
+    cm, y0 = _column(**{"domains.lk_viscosity_ohm_m": 126.85, "domains.nucleation_asymmetry": 0.0, **changes})
     kw = dict(rtol=1e-4, atol=_atol(cm), breakpoints=[1e-4], output_times=[2e-4])
     fast = integrate(cm, 0.0, y0, 2e-4, **kw)
     python = integrate(_PythonStep(cm), 0.0, y0, 2e-4, **kw)
     slow = integrate(_Generic(cm), 0.0, y0, 2e-4, **kw)
-    # rounding-level differences move the step sequence (more so across Newton failures): counts agree
-    # within a few per cent, the solutions within the Newton tolerance
-    steps = np.array([fast.stats.n_steps, python.stats.n_steps, slow.stats.n_steps])
-    assert steps.max() <= 1.1 * steps.min()
+    assert fast.stats.n_steps == python.stats.n_steps == slow.stats.n_steps
     assert _close(fast.y_out[0], python.y_out[0], kw["atol"], 0.03 * kw["rtol"])
     for run in (fast, python):
         assert _close(run.y_out[0], slow.y_out[0], kw["atol"], 0.03 * kw["rtol"])
