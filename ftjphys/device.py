@@ -133,9 +133,10 @@ class Device:
         ``keep_states`` keeps every column's state at the output times (``DeviceRun.states_out``).
         ``map_columns(func, *iterables)``: how the independent column runs are mapped (builtin ``map``:
         one after another; a process pool's ``map`` runs them in parallel, results in column order)."""
-        _, y0s = self.initial_states(waveform, initial)
         if states is not None:
             y0s = [np.array(s, dtype=float) for s in states]
+        else:
+            _, y0s = self.initial_states(waveform, initial)
         t_out = np.asarray(output_times_s, dtype=float)
         V_out = np.asarray(waveform.V_at(t_out), dtype=float) if t_out.size else np.empty(0)
         K = len(y0s)

@@ -31,8 +31,9 @@ def _call(func: Callable, task: dict, shared: Any) -> Any:
     return func(task) if shared is None else func(task, shared)
 
 
-def _single_thread_env() -> None:
-    # One numerical thread per worker process: the pool is the parallelism.
+def single_thread_worker() -> None:
+    """Initializer of a worker process: one numerical thread and no nested column pool (the pool of
+    workers is the parallelism)."""
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
         os.environ.setdefault(var, "1")
     os.environ["FTJPHYS_WORKERS"] = "1"     # no nested pools: a worker runs its device's columns in turn
@@ -85,7 +86,7 @@ def _run_local(func, tasks, shared, n, results, bar) -> None:
 
     # "spawn": a clean interpreter per worker (no forked locks or JIT state from the parent).
     ctx = mp.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_single_thread_env) as pool:
+    with ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=single_thread_worker) as pool:
         futures = {pool.submit(_call, func, task, shared): i for i, task in enumerate(tasks)}
         try:
             for fut in as_completed(futures):

@@ -111,10 +111,10 @@ class DeviceRunner:
             import multiprocessing as mp
             from concurrent.futures import ProcessPoolExecutor
 
-            from .parallel import _single_thread_env
+            from .parallel import single_thread_worker
 
             self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("spawn"),
-                                             initializer=_single_thread_env)
+                                             initializer=single_thread_worker)
         return self._pool.map
 
     def run(self, params: DeviceParameters, waveform, output_times_s, initial: InitialState,
