@@ -115,6 +115,13 @@ def past_pole(c, mass, rows, cols, vals, n_entries, diag):
 
 
 @numba.njit(cache=True)
+def column_limit_update(y, dy, n, nf, K, cc):
+    """:func:`limit_update` of a column laid out as psi (n), N (nf), T_k (K x nf), theta, P, with V_t from its
+    constants ``cc``."""
+    limit_update(y, dy, n, y.size - 1, n + nf * (1 + K), cc[5])
+
+
+@numba.njit(cache=True)
 def stage_newton(y, c, b, mass, w, newton_tol, max_iter, have_factors, reuse, n, nf, K, J, pc, cc,
                  kind, row, col, row_original, position, kl, ku, ab, ipiv, u, v, z, corner,
                  f, rows, cols, vals, r, abp, info):
@@ -132,9 +139,6 @@ def stage_newton(y, c, b, mass, w, newton_tol, max_iter, have_factors, reuse, n,
     converged stage, hence are not past the pole. Returns a status code (module docstring).
     """
     size = y.size
-    i_P = size - 1
-    i_theta = n + nf * (1 + K)
-    Vt = cc[5]
     R = np.empty(size)
     dy = np.empty(size)
     diag = np.empty(size)
@@ -187,7 +191,7 @@ def stage_newton(y, c, b, mass, w, newton_tol, max_iter, have_factors, reuse, n,
         if not np.isfinite(upd):
             status = UPDATE_NOT_FINITE
             break
-        limit_update(y, dy, n, i_P, i_theta, Vt)
+        column_limit_update(y, dy, n, nf, K, cc)
         for i in range(size):
             y[i] += dy[i]
         if upd <= newton_tol:
@@ -334,9 +338,6 @@ def stage_step(y, h, f_n, slope, have_slope, pc_g, pc_1, mass, rtol, atol, newto
     converged attempts).
     Returns the status of the last stage solved (``STATUS``)."""
     size = y.size
-    i_P = size - 1
-    i_theta = n + nf * (1 + K)
-    Vt = cc[5]
     g = GAMMA
     w = np.empty(size)
     c = np.empty(size)
@@ -364,7 +365,7 @@ def stage_step(y, h, f_n, slope, have_slope, pc_g, pc_1, mass, rtol, atol, newto
         gh = g * h
         for i in range(size):
             dy[i] = gh * slope[i]
-        limit_update(y, dy, n, i_P, i_theta, Vt)
+        column_limit_update(y, dy, n, nf, K, cc)
         for i in range(size):
             guess[i] = y[i] + dy[i]
     else:
@@ -385,7 +386,7 @@ def stage_step(y, h, f_n, slope, have_slope, pc_g, pc_1, mass, rtol, atol, newto
                 c[i] = 1.0
                 b[i] = 0.0
             dy[i] = (y_g[i] - y[i]) / g
-        limit_update(y, dy, n, i_P, i_theta, Vt)
+        column_limit_update(y, dy, n, nf, K, cc)
         for i in range(size):
             guess[i] = y[i] + dy[i]
         status = _stage_attempts(y1, guess, c, b, mass, w, a2, newton_tol, max_iter, reuse, same_rtol, state,
@@ -454,9 +455,6 @@ def consistent_newton(y, mass, rtol, atol, init_tol, max_iter, pc, n, nf, K, J, 
     max |f_a|.
     Returns a status code (``STATUS``)."""
     size = y.size
-    i_P = size - 1
-    i_theta = n + nf * (1 + K)
-    Vt = cc[5]
     c = np.empty(size)
     rhs = np.empty(size)
     d = np.empty(size)
@@ -511,7 +509,7 @@ def consistent_newton(y, mass, rtol, atol, init_tol, max_iter, pc, n, nf, K, J, 
         if not np.isfinite(upd):
             status = UPDATE_NOT_FINITE
             break
-        limit_update(y, d, n, i_P, i_theta, Vt)
+        column_limit_update(y, d, n, nf, K, cc)
         for i in range(size):
             if mass[i] <= 0.0:
                 y[i] += d[i]
