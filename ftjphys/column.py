@@ -4,12 +4,18 @@ Unknowns (one column = one domain of the ensemble):
     psi (all nodes)       Gauss's law, algebraic (mass 0)                  :mod:`solvers.poisson`
     N (ferroelectric)     vacancies: vol_i dN_i/dt = F_{i-1/2} - F_{i+1/2} + vol_i sum_k (r_k - c_k)
     T_k (ferroelectric)   trapped vacancies, class k: vol_i dT_k/dt = vol_i (c_k - r_k)
+    theta_k (J classes)   occupation of the Cr/BaTiO3 exchange sites (Butler-Volmer, see below)
     P                     Landau-Khalatnikov with Merz viscosity: dP/dt = (E - dG/dP) / rho(E)
 
 F: field-enhanced hopping flux (:mod:`solvers.hopping`), blocking at both interfaces. Capture
 c_k = nu0 e^(-E_cap/kT) N (1 - T_k/S_k); release r_k = nu0 e^(-E_k/kT) cosh(z a_r E / 2 V_t) T_k
-(field-assisted in either direction; E_k Gaussian quantiles). Both mobile and trapped vacancies carry
-charge +z e. The Landau-Khalatnikov field is the mean field across the ferroelectric from the Poisson
+(field-assisted in either direction; E_k Gaussian quantiles). Exchange at the top interface (optional):
+n_k dtheta_k/dt = n_k k_k [(1 - theta_k) e^(alpha z eta/V_t) - theta_k x e^(-(1 - alpha) z eta/V_t)],
+k_k = nu0 e^(-E_k/kT) (E_k Gaussian quantiles), eta the potential drop across the interface layer of
+thickness delta (Butler-Volmer: Bard & Faulkner, Electrochemical Methods, 2nd ed., ch. 3; distributed
+barriers: research/mechanisms.md, mechanism 2); "film" sites put the vacancy into the film's first node
+and x = N_0/N_ref, "interface" sites keep it in the layer (charge n theta/delta over its nodes) and
+x = 1. Mobile, trapped and interface vacancies carry charge +z e. The Landau-Khalatnikov field is the mean field across the ferroelectric from the Poisson
 solution, E = (psi(0) - psi(d)) / d, so vacancies and polarization meet only through electrostatics.
 rho = rho0 exp(E_a' / |E|) (Merz's law, |E| smoothed as sqrt(E^2 + E_s^2); E_a' = E_a (1 + delta E/|E|), delta the
 nucleation asymmetry of the two switching directions) where reversal needs nucleation,
@@ -134,6 +140,9 @@ class ColumnModel:
             self.exchange_node = max(self.exchange_node, 1)
             # Reference density of the back reaction: the site density spread over the interface layer.
             self.exchange_N_ref = v.exchange_site_density_m2 / v.exchange_layer_thickness_m
+        # "interface" sites hold their vacancies in the interface layer: nodes x <= exchange layer thickness
+        self.exchange_sheet_nodes = self.exchange_node + 1 if (
+            n_exchange and v.exchange_vacancy_site == "interface") else 0
         self.landau = landau or film_landau(params)
         self.Ps = max(self.landau.spontaneous_polarization_C_per_m2(), 1e-3)
         self.rho0 = params.domains.lk_viscosity_ohm_m
@@ -149,7 +158,7 @@ class ColumnModel:
         self._ab = np.empty((3, L.n_nodes))
         self._flux = [np.empty(L.n_fe - 1) for _ in range(4)]
         self._pattern = None
-        count = entry_count(L.n_nodes, L.n_fe, L.n_traps, L.n_exchange, self.D > 0)
+        count = entry_count(L.n_nodes, L.n_fe, L.n_traps, L.n_exchange, self.D > 0, self.exchange_sheet_nodes)
         self._coo = (np.empty(count, dtype=np.int64), np.empty(count, dtype=np.int64), np.empty(count))
         self._column_constants = (
             self.vol, self.h_fe, m.x_m[: L.n_fe].copy(), sc.e, self.z, self.Vt, float(self.D), v.hop_distance_m,
@@ -157,7 +166,7 @@ class ColumnModel:
             getattr(self, "trap_sites", np.zeros(L.n_fe)), v.trap_activation_length_m,
             getattr(self, "exchange_rate0", np.zeros(0)), float(getattr(self, "exchange_sites_m2", 0.0)),
             v.exchange_transfer_coefficient, int(getattr(self, "exchange_node", 1)),
-            float(getattr(self, "exchange_N_ref", 1.0)), float(self.Ea), float(self.Ea_asym), FIELD_SMOOTHING_V_PER_M,
+            float(getattr(self, "exchange_N_ref", 1.0)), int(self.exchange_sheet_nodes), float(self.Ea), float(self.Ea_asym), FIELD_SMOOTHING_V_PER_M,
             float(self.rho0),
             float(self.landau.a2), float(self.landau.a4), float(self.landau.a6), float(self.Ps),
             GATE_WIDTH_C_PER_M2, float(self.d))
@@ -174,8 +183,8 @@ class ColumnModel:
         y[L.psi] = prof.psi_V
         return y
 
-    def total_vacancy_nodes(self, y) -> np.ndarray:
-        """Mobile plus trapped vacancies on all nodes (zero outside the ferroelectric)."""
+    def film_vacancy_nodes(self, y) -> np.ndarray:
+        """Mobile plus trapped vacancies of the film on all nodes (zero outside the ferroelectric)."""
         L = self.layout
         NV = np.zeros(L.n_nodes)
         NV[: L.n_fe] = y[L.N]
@@ -183,12 +192,22 @@ class ColumnModel:
             NV[: L.n_fe] += y[L.T(k)]
         return NV
 
+    def total_vacancy_nodes(self, y) -> np.ndarray:
+        """Every vacancy that carries charge, per node: the film's, plus with ``exchange_vacancy_site``
+        "interface" the filled interface sites, spread uniformly over the interface layer."""
+        NV = self.film_vacancy_nodes(y)
+        m = self.exchange_sheet_nodes
+        if m:
+            NV[:m] += self.exchanged_count_m2(y) / np.sum(self.vol[:m])
+        return NV
+
     def vacancy_count_m2(self, y) -> float:
         """Areal vacancy count (mobile + trapped) in the ferroelectric."""
-        return float(np.sum(self.vol * self.total_vacancy_nodes(y)[: self.layout.n_fe]))
+        return float(np.sum(self.vol * self.film_vacancy_nodes(y)[: self.layout.n_fe]))
 
     def exchanged_count_m2(self, y) -> float:
-        """Vacancies the top-interface reservoir has given to the film (sum of n_k theta_k)."""
+        """Vacancies the top-interface reaction has made (sum of n_k theta_k): given to the film ("film"
+        sites) or held on the interface sites ("interface")."""
         L = self.layout
         return float(np.sum(self.mass[L.theta] * y[L.theta])) if L.n_exchange else 0.0
 
@@ -336,20 +355,30 @@ class ColumnModel:
             ef = np.exp(alpha * self.z * eta / self.Vt)
             eb = np.exp(-(1.0 - alpha) * self.z * eta / self.Vt)
             th = y[L.theta]
-            x0 = N[0] / self.exchange_N_ref
+            x0 = 1.0 if self.exchange_sheet_nodes else N[0] / self.exchange_N_ref
             rf = self.exchange_rate0 * (1.0 - th) * ef
             rb = self.exchange_rate0 * th * x0 * eb
             net = rf - rb
             ns = self.exchange_sites_m2
             f[L.theta] += ns * net
-            f[L.N.start] += ns * float(net.sum())
             dnet_dth = -self.exchange_rate0 * (ef + x0 * eb)
-            dnet_dN0 = -self.exchange_rate0 * th * eb / self.exchange_N_ref
             dnet_deta = (rf * alpha + rb * (1.0 - alpha)) * self.z / self.Vt
             ths = L.theta.start + np.arange(L.n_exchange)
-            for row in (ths, np.full(L.n_exchange, L.N.start)):
+            m = self.exchange_sheet_nodes
+            if m:
+                # the sites' charge, spread over the interface layer, in its Gauss rows
+                layer = np.sum(self.vol[:m])
+                for i in range(m):
+                    add(i, ths, np.full(L.n_exchange, dQ_dN[i] * ns / layer))
+                rows_ex = (ths,)
+            else:
+                f[L.N.start] += ns * float(net.sum())
+                dnet_dN0 = -self.exchange_rate0 * th * eb / self.exchange_N_ref
+                add(ths, np.full(L.n_exchange, L.N.start), ns * dnet_dN0)
+                add(L.N.start, np.full(L.n_exchange, L.N.start), ns * dnet_dN0)
+                rows_ex = (ths, np.full(L.n_exchange, L.N.start))
+            for row in rows_ex:
                 add(row, ths, ns * dnet_dth)
-                add(row, np.full(L.n_exchange, L.N.start), ns * dnet_dN0)
                 add(row, np.zeros(L.n_exchange, dtype=int), ns * dnet_deta)
                 add(row, np.full(L.n_exchange, j), -ns * dnet_deta)
 
@@ -402,18 +431,21 @@ class ColumnModel:
         return dy
 
 
-def interleaved_order(layout: Layout) -> np.ndarray:
+def interleaved_order(layout: Layout, sheet_nodes: int = 0) -> np.ndarray:
     """Unknowns ordered node by node (N_i, T_k,i, psi_i) through the ferroelectric, the interface site
-    classes after the first node (they couple to it), then the semiconductor potentials, P last: the
-    Newton matrix is then banded apart from the polarization's row and column (:mod:`solvers.arrow_lu`).
-    psi_i after the densities of node i keeps the lower bandwidth (the factorization's cost) small."""
+    classes after the first node (they couple to it) or, when their charge spans ``sheet_nodes`` nodes,
+    after the middle one of those (halving the band they open), then the semiconductor potentials, P
+    last: the Newton matrix is then banded apart from the polarization's row and column
+    (:mod:`solvers.arrow_lu`). psi_i after the densities of node i keeps the lower bandwidth (the
+    factorization's cost) small."""
     L = layout
+    after = (sheet_nodes - 1) // 2 if sheet_nodes else 0
     order = []
     for i in range(L.n_fe):
         order.append(L.N.start + i)
         order.extend(L.T(k).start + i for k in range(L.n_traps))
         order.append(i)
-        if i == 0:
+        if i == after:
             order.extend(range(L.theta.start, L.theta.stop))
     order.extend(range(L.n_fe, L.n_nodes))
     order.append(L.P)
@@ -433,7 +465,7 @@ class StageSolver:
         y[L.psi] = model.es.initial_guess(0.0)
         model._evaluate(0.0, y)                       # fixes the COO pattern
         rows, cols, vals = model._coo
-        self.structure = ArrowStructure(rows, cols, L.size, interleaved_order(L))
+        self.structure = ArrowStructure(rows, cols, L.size, interleaved_order(L, model.exchange_sheet_nodes))
         self.workspace = self.structure.workspace()
         self.f = np.empty(L.size)
         self.info = np.zeros(6)

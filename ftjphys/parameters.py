@@ -56,6 +56,10 @@ class TransportSpec:
         require_range("transport.energy_span_kT", self.energy_span_kT, 5.0, 200.0)
 
 
+#: where a vacancy made by the top-interface reaction goes (:class:`VacancyKinetics`)
+EXCHANGE_VACANCY_SITES = ("film", "interface")
+
+
 @dataclass(frozen=True)
 class VacancyKinetics:
     """Oxygen-vacancy hopping in the ferroelectric and trapping with distributed release energies.
@@ -71,7 +75,10 @@ class VacancyKinetics:
     interface is blocking unless ``exchange_site_density_m2`` > 0: then Butler-Volmer exchange with an
     oxygen reservoir in the electrode (Cr getters oxygen) over ``exchange_classes`` site classes with
     Gaussian-distributed barriers, driven by the potential drop across the first
-    ``exchange_layer_thickness_m`` of the film (see :mod:`ftjphys.column`).
+    ``exchange_layer_thickness_m`` of the film (see :mod:`ftjphys.column`). ``exchange_vacancy_site``:
+    "film", the vacancy the reaction makes enters the film and the back reaction consumes mobile vacancies
+    at the interface; "interface", it stays on its site in the interface plane (the oxygen moved into the
+    Cr getter layer; its charge is a sheet at the interface) and the back reaction refills that site.
     """
 
     migration: bool = True
@@ -91,6 +98,7 @@ class VacancyKinetics:
     exchange_barrier_spread_J: float = 0.25 * 1.602176634e-19
     exchange_transfer_coefficient: float = 0.5
     exchange_layer_thickness_m: float = 0.2e-9
+    exchange_vacancy_site: str = "film"
 
     def __post_init__(self):
         require_range("vacancies.hop_distance_m", self.hop_distance_m, 0.05e-9, 2e-9)
@@ -111,6 +119,9 @@ class VacancyKinetics:
         require_range("vacancies.exchange_transfer_coefficient", self.exchange_transfer_coefficient, 0.0, 1.0)
         require_range("vacancies.exchange_layer_thickness_m", self.exchange_layer_thickness_m, 0.0, 2e-9,
                       lo_open=True)
+        if self.exchange_vacancy_site not in EXCHANGE_VACANCY_SITES:
+            raise ValueError(f"vacancies.exchange_vacancy_site = {self.exchange_vacancy_site!r} is unknown; "
+                             f"allowed: {', '.join(map(repr, EXCHANGE_VACANCY_SITES))}")
 
 
 @dataclass(frozen=True)
@@ -146,9 +157,9 @@ class DomainEnsemble:
 class Calibrated:
     """A calibrated value: its number, units, what it was fitted to, and its physical reading."""
 
-    value: float
+    value: float | str
     units: str
-    literature_value: float
+    literature_value: float | str
     fitted_to: str
     reading: str
 
@@ -324,6 +335,41 @@ YANG2022_CALIBRATION = {
         value=0.35 * 1.602176634e-19, units="J", literature_value=0.70 * 1.602176634e-19,
         fitted_to="Fig. 2c retention: capture within a write pulse; fixed in calibrate_switching",
         reading="barrier of a hop into a neighbouring trap site, lower than the free-migration barrier"),
+    # Cr/BaTiO3 exchange, written by ``python -m scenarios.calibrate_switching --stage exchange`` (domain
+    # values above held; objective: the domain stage's plus a reference-device window narrower than the device's)
+    "vacancies.exchange_vacancy_site": Calibrated(
+        value="interface", units="1", literature_value="film",
+        fitted_to="model choice, fixed in calibrate_switching (research/mechanisms.md, mechanism 2)",
+        reading="Cr getters oxygen: an O ion that leaves BaTiO3 for the Cr layer leaves its vacancy in the "
+                "interface unit cells, and the reverse reaction refills it; the vacancy does not enter the film"),
+    "vacancies.exchange_layer_thickness_m": Calibrated(
+        value=0.8e-9, units="m", literature_value=0.2e-9,
+        fitted_to="model choice, fixed in calibrate_switching",
+        reading="the two BaTiO3 unit cells next to Cr: they hold the exchanged vacancies and carry the "
+                "reaction's driving potential drop (a vacancy-rich layer there turns metallic and thins the "
+                "tunnel barrier)"),
+    "vacancies.exchange_site_density_m2": Calibrated(
+        value=1.2211e16, units="m^-2", literature_value=0.0,
+        fitted_to="Fig. 2b / S5: R_LRS vs pulse width, switching windows, a reference window narrower than "
+                  "the device's (calibrate_switching --stage exchange)",
+        reading="oxygen sites of the two interface unit cells that the Cr layer can empty, "
+                "~0.03 % of their 3.8e19 m^-2 oxygen sites"),
+    "vacancies.exchange_barrier_J": Calibrated(
+        value=1.6116 * 1.602176634e-19, units="J", literature_value=1.5 * 1.602176634e-19,
+        fitted_to="as exchange_site_density_m2, and the retention of Fig. 2c",
+        reading="median activation energy of O transfer from BaTiO3 into Cr: high enough that a written state "
+                "holds 1e4 s at 0 V against the LRS's depolarizing drop, low enough that 1 ms writes of 3-5 V "
+                "drive it"),
+    "vacancies.exchange_barrier_spread_J": Calibrated(
+        value=0.2069 * 1.602176634e-19, units="J", literature_value=0.25 * 1.602176634e-19,
+        fitted_to="as exchange_site_density_m2",
+        reading="standard deviation of the barriers over interface sites (local Cr-O coordination, steps, "
+                "strain): the exchange proceeds gradually over the write amplitudes, not in one jump"),
+    "vacancies.exchange_transfer_coefficient": Calibrated(
+        value=0.4476, units="1", literature_value=0.5,
+        fitted_to="as exchange_site_density_m2",
+        reading="Butler-Volmer symmetry factor: the fraction of the driving drop that lowers the forward "
+                "(O into Cr) barrier"),
 }
 
 

@@ -316,7 +316,11 @@ class MethodOfLines:
         m = self.model
         y = np.zeros(m.layout.size)
         y[self.diff] = u
-        V, P, NV = float(m.bias_V(t)), y[m.layout.P], m.total_vacancy_nodes(y)
+        # BDF's iterates can leave 0 <= theta <= 1 (ours cannot, limit_update): the interface sites' charge
+        # is taken at the nearest physical occupation, which changes nothing inside the range
+        charge = y.copy()
+        charge[m.layout.theta] = np.clip(charge[m.layout.theta], 0.0, 1.0)
+        V, P, NV = float(m.bias_V(t)), y[m.layout.P], m.total_vacancy_nodes(charge)
         if np.all(NV >= 0.0):
             psi = m.es.solve(V, P, NV, guess=self.psi).psi_V
         else:

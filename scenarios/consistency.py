@@ -72,19 +72,22 @@ ROWS = [
         "fig2b", "R_LRS_ohm", lambda x: _num(x, "Ohm"),
         lambda x: _in(500, 2000)(np.asarray(x)[:-1]) and _in(200, 800)(np.asarray(x)[-1]),
         "Merz-gated LK domain ensemble (32 log-normal columns: median activation field 182 MV/cm, "
-        "ln-spread 0.45; film Ps 0.18 C/m^2)"),
+        "ln-spread 0.45; film Ps 0.18 C/m^2); Cr/BTO exchange sites metallize the top unit cells at long writes"),
     Row("Fig. 2b", "R_HRS after negative writes, per width", "grows with width", "fig2b", "R_HRS_ohm",
         lambda x: _num(x, "Ohm"), _increasing,
         "nucleation asymmetry 0.087 (reversal towards Cr easier): longer negative writes switch more domains "
-        "back; vacancy accumulation at Cr/BTO plays no part (vacancies nearly immobile)"),
+        "back and return more exchanged vacancies to Cr"),
     Row("Fig. 2b", "switching window [+, -] per width", "1.5-2.5 V, polarities within 30 %", "fig2b",
         "switching_window_V", lambda x: "; ".join(_num(r, digits=3) for r in np.atleast_2d(x)) + " V", _windows_ok,
-        "spread of nucleation fields over the domains; nucleation asymmetry offsets the Nb:SrTiO3 depletion clamp"),
+        "spread of nucleation fields over the domains; nucleation asymmetry offsets the Nb:SrTiO3 depletion clamp; "
+        "Cr/BTO exchange (barriers 1.61 +- 0.21 eV) extends both branches"),
     Row("Fig. 2c", "retention drift HRS / intermediate / LRS over 1e4 s", "<= 0.10", "fig2c", "retention_drift",
         lambda x: _num(x), _in(0, 0.10),
-        "vacancy traps (1e27 m^-3, release 1.1 +- 0.1 eV); nucleation-limited (Merz) domain reversal at 0 V"),
+        "vacancy traps (1e27 m^-3, release 1.1 +- 0.1 eV); Cr/BTO exchange barriers >= 1.3 eV; "
+        "nucleation-limited (Merz) domain reversal at 0 V"),
     Row("Fig. 2d", "NL (eq. 1)", "0.13-0.17 (accept 0.10-0.20)", "fig2d", "NL", lambda x: _num(x), _in(0.10, 0.20),
-        "needs a vacancy channel with memory switching below the domains in the ramp (research/mechanisms.md)"),
+        "Cr/BTO exchange sites (a vacancy channel with memory) beside the domain ensemble; "
+        "see README for what is still missing"),
     Row("Fig. 2d", "G_min at the read voltage", "40 uS (+-30 %)", "fig2d", "G_min_S",
         lambda x: _num(x, "uS", 1e6), _in(28e-6, 52e-6),
         "tension with R_LRS ~1 kOhm at the same read voltage (research/feasibility.md §2)"),
@@ -102,7 +105,7 @@ ROWS = [
         lambda x: _num(x), _in(0.50, 0.75), "domain channel alone (vacancy migration off)", literature=False),
     Row("Fig. S5", "reference window / device window [+, -]", "< 1 (reference narrower)", "figS5",
         "window_ratio_to_device", lambda x: _num(x), _in(0.0, 0.999),
-        "vacancy channel widens the device's window (open: vacancies nearly immobile in the ramp)"),
+        "Cr/BTO exchange widens the device's window (vacancy migration off: no exchange)"),
     Row("Fig. S6", "NL stepped scheme", "low (0.13-0.17)", "figS6", "NL_stepped", lambda x: _num(x), _in(0.0, 0.2),
         "intrinsic linearity needs the vacancy channel (open)", literature=False),
     Row("Fig. S6", "NL identical-amplitude scheme", "low", "figS6", "NL_identical", lambda x: _num(x), _in(0.0, 0.3),

@@ -12,14 +12,16 @@ import numpy as np
 from .hopping import hopping_flux_numba
 
 
-def entry_count(n, nf, K, J, hopping):
-    """Number of COO entries the kernel writes for this layout."""
-    return (3 * n - 2) + nf * (1 + K) + 2 + (8 * (nf - 1) if hopping else 0) + 8 * nf * K + 8 * J + 3
+def entry_count(n, nf, K, J, hopping, sheet_nodes=0):
+    """Number of COO entries the kernel writes for this layout (``sheet_nodes``: nodes that hold the
+    interface sites' charge, 0 for "film" exchange sites)."""
+    return ((3 * n - 2) + nf * (1 + K) + 2 + (8 * (nf - 1) if hopping else 0) + 8 * nf * K
+            + J * (4 + (sheet_nodes if sheet_nodes else 4)) + 3)
 
 
 @numba.njit(cache=True)
 def column_rhs_numba(psi, N, T, theta, P, r_poisson, ab, vol, h_fe, x_fe, qe, z, Vt, D, a_hop,
-                     release0, capture, trap_sites, a_r, ex_rate0, ex_sites, ex_alpha, ex_node, ex_Nref,
+                     release0, capture, trap_sites, a_r, ex_rate0, ex_sites, ex_alpha, ex_node, ex_Nref, ex_sheet,
                      robin_c, Ea, Ea_asym, Es, rho0, a2, a4, a6, Ps, dPs, d, f, rows, cols, vals):
     n = psi.size
     nf = N.size
@@ -111,27 +113,43 @@ def column_rhs_numba(psi, N, T, theta, P, r_poisson, ab, vol, h_fe, x_fe, qe, z,
                     rows[c] = row; cols[c] = il; vals[c] = sign * vol[i] * dE / span; c += 1
                     rows[c] = row; cols[c] = ir; vals[c] = -sign * vol[i] * dE / span; c += 1
 
-    # Butler-Volmer exchange at the top interface.
+    # Butler-Volmer exchange at the top interface. "film" sites (ex_sheet = 0): the vacancy enters the
+    # film's first node and the back reaction consumes mobile vacancies there (factor N_0/N_ref);
+    # "interface" sites (ex_sheet = m > 0): the vacancy stays on its site in the interface layer, its
+    # charge spread uniformly over the first m nodes (column_evaluate), and the back reaction only needs
+    # the filled site.
     if J > 0:
         eta = psi[0] - psi[ex_node]
         ef = np.exp(ex_alpha * z * eta / Vt)
         eb = np.exp(-(1.0 - ex_alpha) * z * eta / Vt)
-        x0 = N[0] / ex_Nref
+        x0 = 1.0 if ex_sheet else N[0] / ex_Nref
+        layer = 0.0
+        for i in range(ex_sheet):
+            layer += vol[i]
         for k in range(J):
             rf = ex_rate0[k] * (1.0 - theta[k]) * ef
             rb = ex_rate0[k] * theta[k] * x0 * eb
             net = rf - rb
             f[oth + k] += ex_sites * net
-            f[oN] += ex_sites * net
             dth = -ex_rate0[k] * (ef + x0 * eb)
-            dN0 = -ex_rate0[k] * theta[k] * eb / ex_Nref
+            dN0 = 0.0 if ex_sheet else -ex_rate0[k] * theta[k] * eb / ex_Nref
             deta = (rf * ex_alpha + rb * (1.0 - ex_alpha)) * z / Vt
-            for s in range(2):
-                row = oth + k if s == 0 else oN
-                rows[c] = row; cols[c] = oth + k; vals[c] = ex_sites * dth; c += 1
-                rows[c] = row; cols[c] = oN; vals[c] = ex_sites * dN0; c += 1
-                rows[c] = row; cols[c] = 0; vals[c] = ex_sites * deta; c += 1
-                rows[c] = row; cols[c] = ex_node; vals[c] = -ex_sites * deta; c += 1
+            rows[c] = oth + k; cols[c] = oth + k; vals[c] = ex_sites * dth; c += 1
+            rows[c] = oth + k; cols[c] = oN; vals[c] = ex_sites * dN0; c += 1
+            rows[c] = oth + k; cols[c] = 0; vals[c] = ex_sites * deta; c += 1
+            rows[c] = oth + k; cols[c] = ex_node; vals[c] = -ex_sites * deta; c += 1
+            if ex_sheet:                # Gauss rows of the layer (row 0 is the Robin row): the sites' charge
+                for i in range(ex_sheet):
+                    dq = -qe * z * vol[i] * ex_sites / layer
+                    if i == 0:
+                        dq *= robin_c
+                    rows[c] = i; cols[c] = oth + k; vals[c] = dq; c += 1
+            else:
+                f[oN] += ex_sites * net
+                rows[c] = oN; cols[c] = oth + k; vals[c] = ex_sites * dth; c += 1
+                rows[c] = oN; cols[c] = oN; vals[c] = ex_sites * dN0; c += 1
+                rows[c] = oN; cols[c] = 0; vals[c] = ex_sites * deta; c += 1
+                rows[c] = oN; cols[c] = ex_node; vals[c] = -ex_sites * deta; c += 1
 
     # Landau-Khalatnikov with Merz viscosity, gated: beyond the spontaneous polarization the motion is
     # reversible relaxation (rate 1/rho0); inside the wells it needs nucleation (Merz factor).

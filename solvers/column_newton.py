@@ -56,7 +56,7 @@ def column_evaluate(y, n, nf, K, J, pc, cc, f, rows, cols, vals, r, abp):
     (h, eps, E0, semi, chi, Nd, Nc, fe, sigma, z, kT, psi_left, robin_c, psi_right, eta0, step, lnF,
      dlnF) = pc
     (vol, h_fe, x_fe, qe, zc, Vt, D, a_hop, release0, capture, trap_sites, a_r, ex_rate0, ex_sites,
-     ex_alpha, ex_node, ex_Nref, Ea, Ea_asym, Es, rho0, a2, a4, a6, Ps, dPs, d) = cc
+     ex_alpha, ex_node, ex_Nref, ex_sheet, Ea, Ea_asym, Es, rho0, a2, a4, a6, Ps, dPs, d) = cc
     psi = y[:n]
     N = y[n:n + nf]
     T = np.ascontiguousarray(y[n + nf:n + nf * (1 + K)]).reshape((K, nf))
@@ -68,11 +68,20 @@ def column_evaluate(y, n, nf, K, J, pc, cc, f, rows, cols, vals, r, abp):
         for k in range(K):
             s += T[k, i]
         NV[i] = s
+    if ex_sheet:                        # "interface" exchange sites: their charge over the first ex_sheet nodes
+        layer = 0.0
+        for i in range(ex_sheet):
+            layer += vol[i]
+        held = 0.0
+        for k in range(J):
+            held += ex_sites * theta[k]
+        for i in range(ex_sheet):
+            NV[i] += held / layer
     Pc = fe * P
     assemble_numba(psi, h, eps, E0, Pc, semi, chi, Nd, Nc, fe, NV, sigma, z, kT, psi_left, robin_c, psi_right,
                    eta0, step, lnF, dlnF, r, abp)
     return column_rhs_numba(psi, N, T, theta, P, r, abp, vol, h_fe, x_fe, qe, zc, Vt, D, a_hop, release0,
-                            capture, trap_sites, a_r, ex_rate0, ex_sites, ex_alpha, ex_node, ex_Nref, robin_c,
+                            capture, trap_sites, a_r, ex_rate0, ex_sites, ex_alpha, ex_node, ex_Nref, ex_sheet, robin_c,
                             Ea, Ea_asym, Es, rho0, a2, a4, a6, Ps, dPs, d, f, rows, cols, vals)
 
 

@@ -87,17 +87,25 @@ def _column(traps=5e26, **changes):
     return cm, cm.initial_state(-0.14, NV, 0.0)
 
 
-@pytest.mark.parametrize("changes", [{}, {"vacancies.exchange_site_density_m2": 2e17},
+@pytest.mark.parametrize("changes", [{}, {"vacancies.exchange_site_density_m2": 2e17, "vacancies.exchange_vacancy_site": "film",
+         "vacancies.exchange_layer_thickness_m": 0.2e-9},
+                                     {"vacancies.exchange_site_density_m2": 2e17, "vacancies.exchange_vacancy_site": "interface"},
                                      {"vacancies.migration": False}])
 def test_column_newton_matrix_is_an_arrow(changes):
     """Interleaving the unknowns node by node leaves a band a few nodes wide (under a fifth of the
-    matrix) plus P's border; without interface sites the lower band is one node's unknowns."""
+    matrix) plus P's border; without interface sites the lower band is one node's unknowns. "interface"
+    sites charge the m nodes of their layer: ordered at its middle, they open a band of half the layer."""
     cm, y = _column(**changes)
     s = cm.stage_solver().structure
-    assert (s.kl + s.ku) * 5 < s.n
+    m = cm.exchange_sheet_nodes
+    if m:
+        per_node = 2 + cm.layout.n_traps
+        assert max(s.kl, s.ku) <= ((m + 1) // 2 + 1) * per_node
+    else:
+        assert (s.kl + s.ku) * 5 < s.n
     if not cm.layout.n_exchange:
         assert s.kl <= 2 + cm.layout.n_traps
-    assert sorted(interleaved_order(cm.layout)) == list(range(cm.layout.size))
+    assert sorted(interleaved_order(cm.layout, m)) == list(range(cm.layout.size))
 
 
 class _Generic:
@@ -144,7 +152,8 @@ def _atol(cm):
 def _populated_column(seed=5):
     """A column under the 3 V write with traps and the exchange boundary in play (traps filled, interface
     sites occupied), psi consistent."""
-    cm, y = _column(**{"vacancies.exchange_site_density_m2": 2e17})
+    cm, y = _column(**{"vacancies.exchange_site_density_m2": 2e17, "vacancies.exchange_vacancy_site": "film",
+         "vacancies.exchange_layer_thickness_m": 0.2e-9})
     L = cm.layout
     rng = np.random.default_rng(seed)
     for k in range(L.n_traps):
@@ -250,7 +259,9 @@ def test_compiled_initialisation_equals_python_initialisation():
     assert np.max(np.abs(cm.residual(0.0, fast)[L.psi])) < 1e-6 * np.max(np.abs(cm.residual(0.0, y)[L.psi]))
 
 
-@pytest.mark.parametrize("changes", [{}, {"vacancies.exchange_site_density_m2": 2e17}])
+@pytest.mark.parametrize("changes", [{}, {"vacancies.exchange_site_density_m2": 2e17, "vacancies.exchange_vacancy_site": "film",
+         "vacancies.exchange_layer_thickness_m": 0.2e-9},
+                                     {"vacancies.exchange_site_density_m2": 2e17, "vacancies.exchange_vacancy_site": "interface"}])
 def test_compiled_step_and_stage_newton_match_sparse_newton(changes):
     """A 100 us write and a read integrated three ways: with the compiled step and initialisation (the
     column as it is), with the integrator's Python step and initialisation around the compiled stage
@@ -308,7 +319,8 @@ def test_a_stage_root_parked_at_the_gate_edge_is_refused_on_every_path():
 
 
 def test_limit_update_equals_numpy_twin():
-    cm, y = _column(**{"vacancies.exchange_site_density_m2": 2e17})
+    cm, y = _column(**{"vacancies.exchange_site_density_m2": 2e17, "vacancies.exchange_vacancy_site": "film",
+         "vacancies.exchange_layer_thickness_m": 0.2e-9})
     L = cm.layout
     rng = np.random.default_rng(4)
     y[L.theta] = 0.95

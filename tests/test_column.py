@@ -26,7 +26,9 @@ def _model(bias=1.5, traps=5e26, **changes):
     return cm, cm.initial_state(0.1, NV, 0.3)
 
 
-@pytest.mark.parametrize("changes", [{}, {"vacancies.exchange_site_density_m2": 2e17},
+@pytest.mark.parametrize("changes", [{}, {"vacancies.exchange_site_density_m2": 2e17, "vacancies.exchange_vacancy_site": "film",
+         "vacancies.exchange_layer_thickness_m": 0.2e-9},
+                                     {"vacancies.exchange_site_density_m2": 2e17, "vacancies.exchange_vacancy_site": "interface"},
                                      {"vacancies.trap_layer_thickness_m": 0.4e-9},
                                      {"domains.nucleation_asymmetry": 0.3}])
 def test_jacobian_matches_finite_differences(changes):
@@ -90,7 +92,9 @@ def test_lognormal_quantiles_are_positive_with_the_median_and_log_spread(n):
     assert gaussian_quantiles(1.0, sigma, 128)[0] < 0
 
 
-@pytest.mark.parametrize("changes", [{}, {"vacancies.exchange_site_density_m2": 2e17},
+@pytest.mark.parametrize("changes", [{}, {"vacancies.exchange_site_density_m2": 2e17, "vacancies.exchange_vacancy_site": "film",
+         "vacancies.exchange_layer_thickness_m": 0.2e-9},
+                                     {"vacancies.exchange_site_density_m2": 2e17, "vacancies.exchange_vacancy_site": "interface"},
                                      {"vacancies.migration": False}, {"top_electrode.screening_length_m": 0.0},
                                      {"vacancies.trap_layer_thickness_m": 0.4e-9},
                                      {"domains.nucleation_asymmetry": -0.3}])

@@ -126,10 +126,70 @@ def test_exchanging_boundary_changes_the_count_by_the_integrated_flux():
     """Butler-Volmer exchange at Cr/BTO: the film's vacancy count changes by exactly what the interface
     reservoir gave (sum n_k theta_k), to 1e-12 of the count, over a pulse and a 1 s hold; the pulse
     does inject vacancies (the check is not vacuous)."""
-    cm, y0, res, minimum = _pulse_then_hold(1.0, **{"vacancies.exchange_site_density_m2": 2e17,
+    cm, y0, res, minimum = _pulse_then_hold(1.0, **{"vacancies.exchange_site_density_m2": 2e17, "vacancies.exchange_vacancy_site": "film",
+         "vacancies.exchange_layer_thickness_m": 0.2e-9,
                                                      "vacancies.exchange_barrier_J": 1.0 * 1.602176634e-19})
     injected = cm.exchanged_count_m2(res.y) - cm.exchanged_count_m2(y0)
     assert abs(injected) > 1e-3 * cm.vacancy_count_m2(y0)
     change = cm.vacancy_count_m2(res.y) - cm.vacancy_count_m2(y0)
     assert change == pytest.approx(injected, abs=1e-12 * cm.vacancy_count_m2(res.y))
     assert minimum >= 0.0
+
+
+def _interface_run(steps, outputs=(), Ea=1.2e10):
+    """A column of ``yang2022`` (Cr/BaTiO3 exchange sites of the "interface" kind) of activation field ``Ea``
+    from the HRS through ``steps``; states at ``outputs`` and at the end."""
+    p = yang2022()
+    wf = Protocol(tuple(steps)).compile()
+    cm = ColumnModel(p, wf.V_at, Ea)
+    y0 = cm.initial_state(-0.145, vacancy_profile_m3(p, cm.es.mesh, p.vacancy_sheet_density_m2, "top"))
+    atol = np.where(cm.mass > 0, 1e16, 1e-30)
+    atol[cm.layout.P] = 1e-5
+    res = integrate(cm, 0.0, y0, wf.duration_s, rtol=1e-4, atol=atol, breakpoints=wf.breakpoints_s,
+                    output_times=list(outputs), h_after_breakpoint=1e-9)
+    return cm, y0, res
+
+
+def test_interface_sites_fill_on_a_write_hold_at_zero_bias_and_keep_the_film_count():
+    """yang2022's exchange sites: a +4 V, 1 ms write fills part of them (the vacancies stay in the interface
+    layer), the film's own count stays conserved to 1e-12, and 1e4 s at 0 V (the LRS, with its depolarizing
+    drop across the layer) change the filled count by less than 10 % (Fig. 2c's bound on R, here on the
+    channel's state): retention from the barriers, not from freezing."""
+    cm, y0, res = _interface_run([Pulse(4.0, 1e-3, rise_s=1e-6, fall_s=1e-6), Hold(1e4)], outputs=(1.1e-3,))
+    ns = cm.params.vacancies.exchange_site_density_m2
+    assert cm.layout.n_exchange and cm.exchange_sheet_nodes > 1
+    after_write = cm.exchanged_count_m2(res.y_out[0])
+    assert after_write > 0.1 * ns
+    assert cm.exchanged_count_m2(res.y) == pytest.approx(after_write, rel=0.10)
+    assert cm.exchanged_count_m2(res.y) != after_write           # it does relax a little: not frozen
+    assert cm.vacancy_count_m2(res.y) == pytest.approx(cm.vacancy_count_m2(y0), rel=1e-12)
+
+
+def test_a_reverse_write_empties_the_interface_sites():
+    """The back reaction needs only the filled site: after a +4 V write, a -4.5 V write of the same width
+    returns most of the vacancies to the Cr layer (the channel is reversible, not a ratchet)."""
+    cm, y0, res = _interface_run([Pulse(4.0, 1e-3, rise_s=1e-6, fall_s=1e-6), Hold(1e-3),
+                                  Pulse(-4.5, 1e-3, rise_s=1e-6, fall_s=1e-6), Hold(1e-3)], outputs=(2e-3,))
+    filled = cm.exchanged_count_m2(res.y_out[0])
+    assert filled > 0.1 * cm.params.vacancies.exchange_site_density_m2
+    assert cm.exchanged_count_m2(res.y) < 0.5 * filled
+
+
+def test_interface_sites_charge_the_interface_layer():
+    """The filled sites enter Gauss's law as a uniform vacancy density over the interface layer: the
+    charged-vacancy profile of a state with filled sites exceeds the film's by n theta / delta on the
+    layer's nodes and nowhere else, and the Poisson residual of the stored psi is zero only with it."""
+    p = yang2022()
+    cm = ColumnModel(p, lambda t: 0.0, 1e10)
+    L = cm.layout
+    y = cm.initial_state(0.1, vacancy_profile_m3(p, cm.es.mesh, p.vacancy_sheet_density_m2, "uniform"))
+    y[L.theta] = 0.5
+    extra = cm.total_vacancy_nodes(y) - cm.film_vacancy_nodes(y)
+    m = cm.exchange_sheet_nodes
+    delta = p.vacancies.exchange_layer_thickness_m
+    assert m == int(np.sum(cm.es.mesh.x_m[: L.n_fe] <= delta * (1 + 1e-9)))
+    assert np.sum(cm.vol[:m] * extra[:m]) == pytest.approx(0.5 * p.vacancies.exchange_site_density_m2, rel=1e-12)
+    assert np.all(extra[m:] == 0.0) and np.ptp(extra[:m]) <= 1e-12 * extra[0]
+    unsolved = np.max(np.abs(cm.rhs(0.0, y)[0][L.psi]))          # psi of the empty sites
+    y[L.psi] = cm.es.solve(0.0, 0.1, cm.total_vacancy_nodes(y)).psi_V
+    assert np.max(np.abs(cm.rhs(0.0, y)[0][L.psi])) < 1e-6 * unsolved
