@@ -166,8 +166,8 @@ class ColumnModel:
             getattr(self, "trap_sites", np.zeros(L.n_fe)), v.trap_activation_length_m,
             getattr(self, "exchange_rate0", np.zeros(0)), float(getattr(self, "exchange_sites_m2", 0.0)),
             v.exchange_transfer_coefficient, int(getattr(self, "exchange_node", 1)),
-            float(getattr(self, "exchange_N_ref", 1.0)), int(self.exchange_sheet_nodes), float(self.Ea), float(self.Ea_asym), FIELD_SMOOTHING_V_PER_M,
-            float(self.rho0),
+            float(getattr(self, "exchange_N_ref", 1.0)), int(self.exchange_sheet_nodes), float(self.Ea),
+            float(self.Ea_asym), FIELD_SMOOTHING_V_PER_M, float(self.rho0),
             float(self.landau.a2), float(self.landau.a4), float(self.landau.a6), float(self.Ps),
             GATE_WIDTH_C_PER_M2, float(self.d))
 

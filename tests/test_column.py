@@ -7,6 +7,11 @@ from ftjphys.column import ColumnModel, gaussian_quantiles, lognormal_quantiles
 from ftjphys.electrostatics import vacancy_profile_m3
 from ftjphys.parameters import yang2022
 
+# exchange sites of both kinds (yang2022's layer is 0.8 nm; the "film" case keeps the 0.2 nm default)
+FILM_SITES = {"vacancies.exchange_site_density_m2": 2e17, "vacancies.exchange_vacancy_site": "film",
+              "vacancies.exchange_layer_thickness_m": 0.2e-9}
+INTERFACE_SITES = {"vacancies.exchange_site_density_m2": 2e17, "vacancies.exchange_vacancy_site": "interface"}
+
 
 def _populated(seed, **changes):
     """A model and a state with filled traps and interface occupations (every unknown in play)."""
@@ -26,9 +31,7 @@ def _model(bias=1.5, traps=5e26, **changes):
     return cm, cm.initial_state(0.1, NV, 0.3)
 
 
-@pytest.mark.parametrize("changes", [{}, {"vacancies.exchange_site_density_m2": 2e17, "vacancies.exchange_vacancy_site": "film",
-         "vacancies.exchange_layer_thickness_m": 0.2e-9},
-                                     {"vacancies.exchange_site_density_m2": 2e17, "vacancies.exchange_vacancy_site": "interface"},
+@pytest.mark.parametrize("changes", [{}, FILM_SITES, INTERFACE_SITES,
                                      {"vacancies.trap_layer_thickness_m": 0.4e-9},
                                      {"domains.nucleation_asymmetry": 0.3}])
 def test_jacobian_matches_finite_differences(changes):
@@ -92,9 +95,7 @@ def test_lognormal_quantiles_are_positive_with_the_median_and_log_spread(n):
     assert gaussian_quantiles(1.0, sigma, 128)[0] < 0
 
 
-@pytest.mark.parametrize("changes", [{}, {"vacancies.exchange_site_density_m2": 2e17, "vacancies.exchange_vacancy_site": "film",
-         "vacancies.exchange_layer_thickness_m": 0.2e-9},
-                                     {"vacancies.exchange_site_density_m2": 2e17, "vacancies.exchange_vacancy_site": "interface"},
+@pytest.mark.parametrize("changes", [{}, FILM_SITES, INTERFACE_SITES,
                                      {"vacancies.migration": False}, {"top_electrode.screening_length_m": 0.0},
                                      {"vacancies.trap_layer_thickness_m": 0.4e-9},
                                      {"domains.nucleation_asymmetry": -0.3}])

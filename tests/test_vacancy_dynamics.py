@@ -126,9 +126,9 @@ def test_exchanging_boundary_changes_the_count_by_the_integrated_flux():
     """Butler-Volmer exchange at Cr/BTO: the film's vacancy count changes by exactly what the interface
     reservoir gave (sum n_k theta_k), to 1e-12 of the count, over a pulse and a 1 s hold; the pulse
     does inject vacancies (the check is not vacuous)."""
-    cm, y0, res, minimum = _pulse_then_hold(1.0, **{"vacancies.exchange_site_density_m2": 2e17, "vacancies.exchange_vacancy_site": "film",
-         "vacancies.exchange_layer_thickness_m": 0.2e-9,
-                                                     "vacancies.exchange_barrier_J": 1.0 * 1.602176634e-19})
+    film_sites = {"vacancies.exchange_site_density_m2": 2e17, "vacancies.exchange_vacancy_site": "film",
+                  "vacancies.exchange_layer_thickness_m": 0.2e-9, "vacancies.exchange_barrier_J": 1.0 * 1.602176634e-19}
+    cm, y0, res, minimum = _pulse_then_hold(1.0, **film_sites)
     injected = cm.exchanged_count_m2(res.y) - cm.exchanged_count_m2(y0)
     assert abs(injected) > 1e-3 * cm.vacancy_count_m2(y0)
     change = cm.vacancy_count_m2(res.y) - cm.vacancy_count_m2(y0)
