@@ -341,16 +341,27 @@ def test_waveform_is_immutable_and_validated():
 
 # --- performance ------------------------------------------------------------------------------------
 
-def test_ten_thousand_pulses_compile_fast():
-    train = Protocol((PulseTrain.identical(2.0, 10_000, width_s=1e-6, interval_s=1e-6, read=Read()),))  # 7 corners/period
-    singles = Protocol(tuple(Pulse(2.0, 1e-6) for _ in range(10_000)))
-    for proto, corners in ((train, 10_000 * 7 + 1), (singles, 10_000 * 3 + 1)):
-        t0 = time.perf_counter()
-        wf = proto.compile()
-        elapsed = time.perf_counter() - t0
-        assert wf.t_s.size == corners
-        assert elapsed < 0.5, elapsed
-    assert len(train.compile().read_windows) == 10_000
+def test_ten_thousand_pulses_compile_in_linear_time():
+    """Compiling scales linearly with the number of pulses: 10 000 pulses take less than 10x the time of
+    2 000 (linear: 5x, quadratic: 25x), best of three, a ratio measured in the same run (no wall-clock
+    threshold, which the machine's load would decide)."""
+    def protocols(n):
+        train = Protocol((PulseTrain.identical(2.0, n, width_s=1e-6, interval_s=1e-6, read=Read()),))  # 7 corners
+        singles = Protocol(tuple(Pulse(2.0, 1e-6) for _ in range(n)))
+        return ((train, n * 7 + 1), (singles, n * 3 + 1))
+
+    def best_time(proto, corners):
+        times = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            wf = proto.compile()
+            times.append(time.perf_counter() - t0)
+            assert wf.t_s.size == corners
+        return min(times)
+
+    for (small, c_small), (large, c_large) in zip(protocols(2_000), protocols(10_000)):
+        assert best_time(large, c_large) < 10 * best_time(small, c_small)
+    assert len(protocols(10_000)[0][0].compile().read_windows) == 10_000
 
 
 # --- bad inputs -------------------------------------------------------------------------------------
