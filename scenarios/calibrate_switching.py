@@ -59,6 +59,8 @@ FIXED = {
     # held at the fit of the symmetric 3-column ensemble (film Ps 0.18 C/m^2): Ps falls steeply towards the
     # paraelectric limit at 3.85e8, so a finite-difference step of a few per cent leaves the ferroelectric phase
     "ferroelectric.landau_a2_shift_J_m_per_C2": 3.7357e8,
+    # the domain stage runs without the Cr/BaTiO3 exchange, which the exchange stage fits on top
+    "vacancies.exchange_site_density_m2": 0.0,
 }
 
 # name: (scale, lower, upper); "log10 " names are fitted as the log10 of the value
