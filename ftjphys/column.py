@@ -431,25 +431,28 @@ class ColumnModel:
         return dy
 
 
-def interleaved_order(layout: Layout, sheet_nodes: int = 0) -> np.ndarray:
-    """Unknowns ordered node by node (N_i, T_k,i, psi_i) through the ferroelectric, the interface site
-    classes after the first node (they couple to it) or, when their charge spans ``sheet_nodes`` nodes,
-    after the middle one of those (halving the band they open), then the semiconductor potentials, P
-    last: the Newton matrix is then banded apart from the polarization's row and column
-    (:mod:`solvers.arrow_lu`). psi_i after the densities of node i keeps the lower bandwidth (the
-    factorization's cost) small."""
+def interleaved_order(layout: Layout) -> np.ndarray:
+    """Unknowns ordered node by node (N_i, T_k,i, psi_i) through the ferroelectric, then the semiconductor
+    potentials, then the global unknowns: the interface site classes (their charge and drive reach every
+    node of their layer) and P (its bound charge and Landau-Khalatnikov field reach every ferroelectric
+    node). The Newton matrix is then banded apart from the rows and columns of the last
+    :func:`border_size` unknowns (:mod:`solvers.arrow_lu`); psi_i after the densities of node i keeps the
+    lower bandwidth (the factorization's cost) small."""
     L = layout
-    after = (sheet_nodes - 1) // 2 if sheet_nodes else 0
     order = []
     for i in range(L.n_fe):
         order.append(L.N.start + i)
         order.extend(L.T(k).start + i for k in range(L.n_traps))
         order.append(i)
-        if i == after:
-            order.extend(range(L.theta.start, L.theta.stop))
     order.extend(range(L.n_fe, L.n_nodes))
+    order.extend(range(L.theta.start, L.theta.stop))
     order.append(L.P)
     return np.array(order, dtype=np.int64)
+
+
+def border_size(layout: Layout) -> int:
+    """Number of border unknowns of :func:`interleaved_order`: the interface site classes and P."""
+    return layout.n_exchange + 1
 
 
 class StageSolver:
@@ -465,7 +468,7 @@ class StageSolver:
         y[L.psi] = model.es.initial_guess(0.0)
         model._evaluate(0.0, y)                       # fixes the COO pattern
         rows, cols, vals = model._coo
-        self.structure = ArrowStructure(rows, cols, L.size, interleaved_order(L, model.exchange_sheet_nodes))
+        self.structure = ArrowStructure(rows, cols, L.size, interleaved_order(L), border_size(L))
         self.workspace = self.structure.workspace()
         self.f = np.empty(L.size)
         self.info = np.zeros(6)

@@ -1,17 +1,19 @@
-"""Direct solver for "arrow" matrices: a banded block plus one dense border row and column.
+"""Direct solver for "arrow" matrices: a banded block plus a few dense border rows and columns.
 
 The Newton matrix of a domain column, M - diag(c) J, has this shape once its unknowns are interleaved
 node by node (psi_i, N_i, T_k,i, ...): Poisson, hopping and trapping couple only neighbouring nodes, and
-the one global unknown, the column's polarization, couples to every ferroelectric node through the
-bound charge and the Landau-Khalatnikov field. With A the banded block, u/v the border column/row and
-d the corner,
+the few global unknowns couple to many nodes: the column's polarization to every ferroelectric node
+through the bound charge and the Landau-Khalatnikov field, the occupations of interface exchange sites to
+every node of their layer through its charge. With A the banded block, U/V the b border columns/rows and
+D the b x b corner,
 
-    [A  u] [x]   [r]        x = A^-1 r - p A^-1 u,
-    [v' d] [p] = [s],       p = (s - v' A^-1 r) / (d - v' A^-1 u)      (block elimination, Schur complement)
+    [A  U] [x]   [r]        x = A^-1 r - Z p,  Z = A^-1 U,
+    [V  D] [p] = [s],       (D - V Z) p = s - V A^-1 r        (block elimination, Schur complement)
 
 A is factored by Gaussian elimination with partial pivoting inside the band (LAPACK ``dgbtrf``
 storage and algorithm: Golub & Van Loan, Matrix Computations, 4th ed., §4.3.5): O(n kl (kl + ku))
-work instead of the general sparse LU's symbolic analysis and fill-in bookkeeping.
+work instead of the general sparse LU's symbolic analysis and fill-in bookkeeping; the b x b Schur
+complement by dense LU with partial pivoting.
 
 :class:`ArrowStructure` maps a fixed COO pattern (duplicates allowed) onto this storage once;
 :func:`arrow_factor` / :func:`arrow_solve` are numba kernels (pure functions of arrays);
@@ -30,36 +32,42 @@ class ArrowStructure:
     """Where each COO entry of an n x n pattern goes in the arrow storage.
 
     ``order``: the new position of every unknown as a permutation (order[k] = old index of new index k);
-    its last element is the border unknown. kl/ku are the band's lower/upper bandwidths after reordering.
+    its last ``border`` elements are the border unknowns. kl/ku are the band's lower/upper bandwidths after
+    reordering.
     """
 
-    def __init__(self, rows, cols, n: int, order):
+    def __init__(self, rows, cols, n: int, order, border: int = 1):
         rows = np.asarray(rows, dtype=np.int64)
         cols = np.asarray(cols, dtype=np.int64)
         order = np.asarray(order, dtype=np.int64)
         if sorted(order.tolist()) != list(range(n)):
             raise ValueError(f"order must be a permutation of range({n})")
+        if not 1 <= border < n:
+            raise ValueError(f"border = {border!r}; allowed: 1 .. n - 1 = {n - 1}")
         self.n = int(n)
+        self.border = int(border)
         self.order = order
         self.position = np.empty(n, dtype=np.int64)
         self.position[order] = np.arange(n)
         pr, pc = self.position[rows], self.position[cols]
-        nb = n - 1                                   # size of the banded block
+        nb = n - border                              # size of the banded block
         in_band = (pr < nb) & (pc < nb)
         self.kl = int(np.max(pr[in_band] - pc[in_band], initial=0))
         self.ku = int(np.max(pc[in_band] - pr[in_band], initial=0))
         self.kind = np.where(in_band, BAND,
-                             np.where((pr < nb) & (pc == nb), BORDER_COLUMN,
-                                      np.where((pr == nb) & (pc < nb), BORDER_ROW, CORNER))).astype(np.int64)
+                             np.where((pr < nb) & (pc >= nb), BORDER_COLUMN,
+                                      np.where((pr >= nb) & (pc < nb), BORDER_ROW, CORNER))).astype(np.int64)
         self.row = pr
         self.col = pc
         self.row_original = rows
 
     def workspace(self):
-        """Fresh storage (ab, ipiv, u, v, z, corner) for :func:`arrow_factor`."""
-        nb = self.n - 1
-        return (np.zeros((2 * self.kl + self.ku + 1, nb)), np.zeros(nb, dtype=np.int64), np.zeros(nb),
-                np.zeros(nb), np.zeros(nb), np.zeros(2))
+        """Fresh storage (ab, ipiv, u, v, z, corner) for :func:`arrow_factor`: u, v, z hold the border
+        columns, rows and A^-1 U one per row (b x nb); corner is b x (2b + 1): D, the LU of the Schur
+        complement and its pivots."""
+        b, nb = self.border, self.n - self.border
+        return (np.zeros((2 * self.kl + self.ku + 1, nb), order="F"), np.zeros(nb, dtype=np.int64), np.zeros((b, nb)),
+                np.zeros((b, nb)), np.zeros((b, nb)), np.zeros((b, 2 * b + 1)))
 
 
 @numba.njit(cache=True)
@@ -67,11 +75,11 @@ def arrow_fill(vals, c, mass, kind, row, col, row_original, position, kl, ku, ab
     """Fill the arrow storage with M - diag(c) J: J given by its COO values ``vals`` (``kind``/``row``/
     ``col``/``row_original`` from :class:`ArrowStructure`), c and the diagonal mass M per unknown in the
     original order (``position`` maps original -> reordered). The kl fill-in rows are zeroed."""
-    nb = u.size
+    nb = u.shape[1]
     ab[:, :] = 0.0
-    u[:] = 0.0
-    v[:] = 0.0
-    corner[0] = 0.0
+    u[:, :] = 0.0
+    v[:, :] = 0.0
+    corner[:, :] = 0.0
     offset = kl + ku
     for e in range(vals.size):
         i = row[e]
@@ -81,17 +89,17 @@ def arrow_fill(vals, c, mass, kind, row, col, row_original, position, kl, ku, ab
         if k == 0:
             ab[offset + i - j, j] += scale
         elif k == 1:
-            u[i] += scale
+            u[j - nb, i] += scale
         elif k == 2:
-            v[j] += scale
+            v[i - nb, j] += scale
         else:
-            corner[0] += scale
+            corner[i - nb, j - nb] += scale
     for old in range(position.size):
         p = position[old]
         if p < nb:
             ab[offset, p] += mass[old]
         else:
-            corner[0] += mass[old]
+            corner[p - nb, p - nb] += mass[old]
 
 
 @numba.njit(cache=True)
@@ -174,19 +182,42 @@ def band_solve(ab, kl, ku, ipiv, b):
 
 @numba.njit(cache=True)
 def arrow_factor(ab, kl, ku, ipiv, u, v, z, corner):
-    """Factor the filled arrow storage: band LU of A, z = A^-1 u, corner[1] = d - v'z (the Schur
-    complement). Returns 0, or a nonzero code for a zero pivot (k + 1) or a zero Schur complement (-1)."""
+    """Factor the filled arrow storage: band LU of A, Z = A^-1 U (rows of z), the Schur complement
+    S = D - V Z and its LU with partial pivoting (corner[:, b:2b], pivots in corner[:, 2b]). Returns 0, or a
+    nonzero code for a zero band pivot (k + 1) or a singular Schur complement (-1)."""
     info = band_factor(ab, kl, ku, ipiv)
     if info != 0:
         return info
-    z[:] = u
-    band_solve(ab, kl, ku, ipiv, z)
-    s = corner[0]
-    for i in range(z.size):
-        s -= v[i] * z[i]
-    corner[1] = s
-    if s == 0.0 or not np.isfinite(s):
-        return -1
+    b, nb = u.shape
+    for k in range(b):
+        for i in range(nb):
+            z[k, i] = u[k, i]
+        band_solve(ab, kl, ku, ipiv, z[k])
+    for k in range(b):
+        for m in range(b):
+            s = corner[k, m]
+            for i in range(nb):
+                s -= v[k, i] * z[m, i]
+            corner[k, b + m] = s
+    for j in range(b):                          # dense LU of S in place, partial pivoting
+        jp = j
+        for i in range(j + 1, b):
+            if abs(corner[i, b + j]) > abs(corner[jp, b + j]):
+                jp = i
+        corner[j, 2 * b] = jp
+        piv = corner[jp, b + j]
+        if piv == 0.0 or not np.isfinite(piv):
+            return -1
+        if jp != j:
+            for m in range(b):
+                tmp = corner[j, b + m]
+                corner[j, b + m] = corner[jp, b + m]
+                corner[jp, b + m] = tmp
+        for i in range(j + 1, b):
+            corner[i, b + j] /= piv
+            f = corner[i, b + j]
+            for m in range(j + 1, b):
+                corner[i, b + m] -= f * corner[j, b + m]
     return 0
 
 
@@ -194,18 +225,35 @@ def arrow_factor(ab, kl, ku, ipiv, u, v, z, corner):
 def arrow_solve(ab, kl, ku, ipiv, v, z, corner, position, rhs, out):
     """x = (arrow matrix)^-1 rhs with the factors of :func:`arrow_factor`; ``rhs`` and ``out`` in the
     original unknown order (``position`` maps original -> reordered)."""
-    nb = z.size
-    w = np.empty(nb + 1)
+    b, nb = z.shape
+    w = np.empty(nb + b)
     for old in range(position.size):
         w[position[old]] = rhs[old]
     band_solve(ab, kl, ku, ipiv, w[:nb])
-    s = w[nb]
-    for i in range(nb):
-        s -= v[i] * w[i]
-    p = s / corner[1]
-    for i in range(nb):
-        w[i] -= z[i] * p
-    w[nb] = p
+    p = np.empty(b)
+    for k in range(b):
+        s = w[nb + k]
+        for i in range(nb):
+            s -= v[k, i] * w[i]
+        p[k] = s
+    for j in range(b):                          # S p = s: the row interchanges, then L and U
+        jp = int(corner[j, 2 * b])
+        if jp != j:
+            tmp = p[j]
+            p[j] = p[jp]
+            p[jp] = tmp
+    for j in range(b):
+        for i in range(j + 1, b):
+            p[i] -= corner[i, b + j] * p[j]
+    for j in range(b - 1, -1, -1):
+        for m in range(j + 1, b):
+            p[j] -= corner[j, b + m] * p[m]
+        p[j] /= corner[j, b + j]
+    for k in range(b):
+        pk = p[k]
+        for i in range(nb):
+            w[i] -= z[k, i] * pk
+        w[nb + k] = pk
     for old in range(position.size):
         out[old] = w[position[old]]
 

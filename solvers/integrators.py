@@ -594,11 +594,12 @@ def integrate(problem, t0: float, y0, t_end: float, *, rtol: float = 1e-6, atol=
     Newton norms. ``breakpoints``: times the forcing may jump at (never stepped across; consistent
     re-initialisation and a restart with ``h_after_breakpoint`` there, default ``h0``, or an automatic
     starting step if both are None). ``output_times`` (within [t0, t_end]) are hit exactly and returned in
-    ``t_out``/``y_out``. ``h_max`` caps the step; the step floor is max(h_min, h_min_rel max(1, |t|)), below
-    which SolverError is raised (with t, h, the last Newton update/residual norms and the component with the
-    largest error). ``fixed_step``: constant step (shortened only to land on stops), no error control, a
-    failed Newton raises. ``filter_error``: Hosea-Shampine filtering of the estimate. ``callback(t, y)``
-    after each accepted step; ``progress(fraction)`` likewise with (t - t0)/(t_end - t0).
+    ``t_out``/``y_out``. Steps are taken in tau, the time since the last breakpoint (or t0); the step floor is
+    max(h_min, h_min_rel max(1, |tau|)), below which SolverError is raised (with t, h, the last Newton
+    update/residual norms and the component with the largest error). ``fixed_step``: constant step (shortened
+    only to land on stops), no error control, a failed Newton raises. ``filter_error``: Hosea-Shampine
+    filtering of the estimate. ``callback(t, y)`` after each accepted step; ``progress(fraction)`` likewise
+    with (t - t0)/(t_end - t0).
     ``reuse_jacobian``: simplified Newton, the LU of the Newton matrix kept while its coefficient is unchanged
     and Newton contracts fast (refactored otherwise). The converged solution and the error control are the
     same; only the work changes.
@@ -632,16 +633,21 @@ def integrate(problem, t0: float, y0, t_end: float, *, rtol: float = 1e-6, atol=
     t_out, y_out = [], []
     span = t_end - t0
 
-    def floor(t):
-        return max(h_min, h_min_rel * max(1.0, abs(t)))
+    # Time is kept as base + tau, base the last breakpoint (or t0): steps are differences of the segment-local
+    # tau, so their resolution after a breakpoint does not depend on how late it comes (a write after a 1e4 s
+    # hold needs the same ps steps as one at t = 0; 1e4 + 1e-13 is not representable).
+    base, tau = t0, 0.0
+
+    def floor(tau):
+        return max(h_min, h_min_rel * max(1.0, abs(tau)))
 
     def snap_tol(t, s):
         return 64.0 * np.spacing(max(abs(t), abs(s)))
 
-    def fail_below_floor(t, h, reason):
+    def fail_below_floor(tau, h, reason):
         stats.wall_time = time.perf_counter() - start
-        raise SolverError(f"TR-BDF2 step size fell below the floor after {reason}", t=t, h=h, h_floor=floor(t),
-                          **eng.last)
+        raise SolverError(f"TR-BDF2 step size fell below the floor after {reason}", t=base + tau, h=h,
+                          h_floor=floor(tau), **eng.last)
 
     def restart(t_eval, y):
         """Consistent initialisation and f_n at t_eval (raises SolverError)."""
@@ -668,14 +674,15 @@ def integrate(problem, t0: float, y0, t_end: float, *, rtol: float = 1e-6, atol=
     i_stop = 0
     while True:
         # Stops reached (or within rounding of t): record outputs, restart at breakpoints.
-        while i_stop < len(stops) and stops[i_stop] - t <= snap_tol(t, stops[i_stop]):
+        while i_stop < len(stops) and (stops[i_stop] - base) - tau <= snap_tol(tau, stops[i_stop] - base):
             s = stops[i_stop]
-            t = s
+            t, tau = s, s - base
             if s in out_set:
                 t_out.append(s)
                 y_out.append(y.copy())
             if s in bps:
                 y, f_n = restart(float(np.nextafter(s, np.inf)), y)
+                base, tau = s, 0.0
                 slope = None
                 rejected_last = False
                 if fixed_step is not None:
@@ -693,15 +700,17 @@ def integrate(problem, t0: float, y0, t_end: float, *, rtol: float = 1e-6, atol=
             raise SolverError("TR-BDF2 exceeded max_steps", t=t, h=h, max_steps=max_steps)
         stop = stops[i_stop]
         h_plan = min(h, h_max)
-        if h_plan >= stop - t:
+        if h_plan >= (stop - base) - tau:
+            tau_new = stop - base
             t_new = stop
             t_stage = float(np.nextafter(stop, -np.inf)) if stop in bps else stop
         else:
-            t_new = t + h_plan
+            tau_new = tau + h_plan
+            t_new = base + tau_new
             t_stage = t_new
-        h_step = t_new - t
-        if h_step < floor(t) or t_new <= t:
-            fail_below_floor(t, h_step, "a failure")
+        h_step = tau_new - tau
+        if h_step < floor(tau) or tau_new <= tau:
+            fail_below_floor(tau, h_step, "a failure")
         try:
             res = eng.step(t, y, h_step, f_n, t_stage, slope, filter_error, estimate=fixed_step is None)
         except _StepFailure as fail:
@@ -712,8 +721,8 @@ def integrate(problem, t0: float, y0, t_end: float, *, rtol: float = 1e-6, atol=
                 raise SolverError(f"TR-BDF2 fixed step failed: {fail.reason}", t=t, h=h_step, **eng.last) from None
             h = h_step / 4.0
             rejected_last = True
-            if h < floor(t):
-                fail_below_floor(t, h, f"a Newton failure ({fail.reason})")
+            if h < floor(tau):
+                fail_below_floor(tau, h, f"a Newton failure ({fail.reason})")
             continue
         err = res.error_norm
         if fixed_step is None and err > 1.0:
@@ -721,8 +730,8 @@ def integrate(problem, t0: float, y0, t_end: float, *, rtol: float = 1e-6, atol=
             eng.last["reason"] = "error test"
             h = h_step * max(fac_min, min(0.9, safety * err ** (-1.0 / 3.0))) if np.isfinite(err) else h_step * fac_min
             rejected_last = True
-            if h < floor(t):
-                fail_below_floor(t, h, "error test failures")
+            if h < floor(tau):
+                fail_below_floor(tau, h, "error test failures")
             continue
         if check is not None:
             try:
@@ -735,12 +744,12 @@ def integrate(problem, t0: float, y0, t_end: float, *, rtol: float = 1e-6, atol=
                                       h=h_step) from None
                 h = h_step / 4.0
                 rejected_last = True
-                if h < floor(t):
-                    fail_below_floor(t, h, "state check failures")
+                if h < floor(tau):
+                    fail_below_floor(tau, h, "state check failures")
                 continue
         # accepted
         slope = (res.y - y) / h_step
-        t, y, f_n = t_new, res.y, res.f_end
+        t, tau, y, f_n = t_new, tau_new, res.y, res.f_end
         stats.n_steps += 1
         if fixed_step is not None:
             h = float(fixed_step)

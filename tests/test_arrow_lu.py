@@ -23,17 +23,21 @@ FILM_SITES = {"vacancies.exchange_site_density_m2": 2e17, "vacancies.exchange_va
 INTERFACE_SITES = {"vacancies.exchange_site_density_m2": 2e17, "vacancies.exchange_vacancy_site": "interface"}
 
 
-def _arrow_pattern(n, kl, ku, rng):
-    """A random arrow pattern (band kl/ku, full border) in a random original numbering."""
+def _arrow_pattern(n, kl, ku, border, rng):
+    """A random arrow pattern (band kl/ku, ``border`` full border rows/columns) in a random numbering."""
+    nb = n - border
     rows, cols = [], []
-    for i in range(n - 1):
-        for j in range(max(0, i - kl), min(n - 1, i + ku + 1)):
+    for i in range(nb):
+        for j in range(max(0, i - kl), min(nb, i + ku + 1)):
             rows.append(i)
             cols.append(j)
-        rows += [i, n - 1]
-        cols += [n - 1, i]
-    rows.append(n - 1)
-    cols.append(n - 1)
+        for k in range(nb, n):
+            rows += [i, k]
+            cols += [k, i]
+    for k in range(nb, n):
+        for m in range(nb, n):
+            rows.append(k)
+            cols.append(m)
     order = rng.permutation(n)
     return order[np.array(rows)], order[np.array(cols)], order
 
@@ -48,16 +52,18 @@ def _solve(structure, vals, c, mass, rhs):
     return info, out
 
 
-@settings(max_examples=40, deadline=None)
-@given(n=st.integers(3, 60), kl=st.integers(0, 6), ku=st.integers(0, 6), seed=st.integers(0, 2**31))
-def test_arrow_solve_equals_dense_solve(n, kl, ku, seed):
-    """Random (not diagonally dominant: pivoting is needed) arrow matrices: the solution equals LAPACK's
-    dense solve to 1e-9 relative. Block elimination is stable when the banded block is well conditioned
-    (in the column: Gauss's law and the density rows); cases where it or the whole matrix has a
-    condition number above 1e6 are not drawn."""
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(3, 60), kl=st.integers(0, 6), ku=st.integers(0, 6), border=st.integers(1, 6),
+       seed=st.integers(0, 2**31))
+def test_arrow_solve_equals_dense_solve(n, kl, ku, border, seed):
+    """Random (not diagonally dominant: pivoting is needed) arrow matrices with 1-6 border unknowns: the
+    solution equals LAPACK's dense solve to 1e-9 relative. Block elimination is stable when the banded
+    block is well conditioned (in the column: Gauss's law and the density rows); cases where it or the
+    whole matrix has a condition number above 1e6 are not drawn."""
+    assume(border < n)
     rng = np.random.default_rng(seed)
-    rows, cols, order = _arrow_pattern(n, kl, ku, rng)
-    s = ArrowStructure(rows, cols, n, order)
+    rows, cols, order = _arrow_pattern(n, kl, ku, border, rng)
+    s = ArrowStructure(rows, cols, n, order, border)
     assert s.kl <= kl and s.ku <= ku
     vals = rng.normal(size=rows.size)
     c = rng.uniform(0.5, 2.0, n)
@@ -67,10 +73,23 @@ def test_arrow_solve_equals_dense_solve(n, kl, ku, seed):
     info, out = _solve(s, vals, c, mass, rhs)
     A = np.diag(mass)
     np.add.at(A, (rows, cols), -c[rows] * vals)
-    band = order[:-1]
+    band = order[:-border]
     assume(np.linalg.cond(A) < 1e6 and np.linalg.cond(A[np.ix_(band, band)]) < 1e6)
     assert info == 0
     assert np.max(np.abs(out - dense)) <= 1e-9 * max(1.0, np.max(np.abs(dense)))
+
+
+def test_singular_schur_complement_is_reported():
+    """A border that repeats another border unknown's row and column (a singular matrix with a regular
+    band) gives -1, never a solution."""
+    n = 4
+    rows = np.array([0, 1, 0, 2, 0, 3, 2, 3, 2, 3, 1, 2, 1, 3])
+    cols = np.array([0, 1, 2, 0, 3, 0, 2, 3, 3, 2, 2, 1, 3, 1])
+    s = ArrowStructure(rows, cols, n, np.arange(n), border=2)
+    ab, ipiv, u, v, z, corner = s.workspace()
+    arrow_fill(np.ones(rows.size), np.ones(n), np.zeros(n), s.kind, s.row, s.col, s.row_original, s.position,
+               s.kl, s.ku, ab, u, v, corner)
+    assert arrow_factor(ab, s.kl, s.ku, ipiv, u, v, z, corner) == -1
 
 
 def test_zero_pivot_is_reported():
@@ -95,20 +114,14 @@ def _column(traps=5e26, **changes):
 @pytest.mark.parametrize("changes", [{}, FILM_SITES, INTERFACE_SITES,
                                      {"vacancies.migration": False}])
 def test_column_newton_matrix_is_an_arrow(changes):
-    """Interleaving the unknowns node by node leaves a band a few nodes wide (under a fifth of the
-    matrix) plus P's border; without interface sites the lower band is one node's unknowns. "interface"
-    sites charge the m nodes of their layer: ordered at its middle, they open a band of half the layer."""
+    """Interleaving the unknowns node by node leaves a band one node's unknowns wide below the diagonal
+    and a few above (under a fifth of the matrix), with the interface site classes and P in the border."""
     cm, y = _column(**changes)
     s = cm.stage_solver().structure
-    m = cm.exchange_sheet_nodes
-    if m:
-        per_node = 2 + cm.layout.n_traps
-        assert max(s.kl, s.ku) <= ((m + 1) // 2 + 1) * per_node
-    else:
-        assert (s.kl + s.ku) * 5 < s.n
-    if not cm.layout.n_exchange:
-        assert s.kl <= 2 + cm.layout.n_traps
-    assert sorted(interleaved_order(cm.layout, m)) == list(range(cm.layout.size))
+    assert s.border == cm.layout.n_exchange + 1
+    assert (s.kl + s.ku) * 5 < s.n
+    assert s.kl <= 2 + cm.layout.n_traps
+    assert sorted(interleaved_order(cm.layout)) == list(range(cm.layout.size))
 
 
 class _Generic:

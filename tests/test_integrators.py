@@ -329,6 +329,28 @@ def test_breakpoint_is_landed_on_and_restarted_from(right_continuous):
     assert errs[1] < 1e-5 and 3.6 < errs[0] / errs[1] < 4.4, errs
 
 
+
+def test_a_late_breakpoint_resolves_a_fast_transient_like_an_early_one():
+    # y' = k (H(t - t_s) - y), z' = k (H - y), k = 1e13 /s: after the jump y = 1 - exp(-k (t - t_s)) needs
+    # steps of ~1e-15 s, and z -> 1 measures the area of the transient. Near t = 1e4 s absolute time resolves
+    # only 1.8e-12 s, so steps are differences of the time since the last breakpoint: the run must not
+    # depend on when the jump comes.
+    k = 1e13
+
+    def run(T):
+        def rhs(t, y):
+            u = float(t >= T + 1.0)
+            return np.array([k * (u - y[0]), k * (u - y[0])]), sp.csc_matrix([[-k, 0.0], [-k, 0.0]])
+
+        return integrate(Problem([1.0, 1.0], rhs), T, [0.0, 0.0], T + 2.0, breakpoints=[T + 1.0], rtol=1e-6,
+                         atol=1e-9, h_after_breakpoint=1e-16)
+
+    early, late = run(0.0), run(1e4)
+    for r in (early, late):
+        assert abs(r.y[0] - 1.0) < 1e-9 and abs(r.y[1] - 1.0) < 1e-4, r.y
+    assert late.stats.n_steps == early.stats.n_steps and abs(late.y[1] - early.y[1]) < 1e-9
+
+
 def test_hooks_progress_and_statistics():
     calls = {"limit": 0, "check": 0}
 

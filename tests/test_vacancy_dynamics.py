@@ -193,3 +193,25 @@ def test_interface_sites_charge_the_interface_layer():
     unsolved = np.max(np.abs(cm.rhs(0.0, y)[0][L.psi]))          # psi of the empty sites
     y[L.psi] = cm.es.solve(0.0, 0.1, cm.total_vacancy_nodes(y)).psi_V
     assert np.max(np.abs(cm.rhs(0.0, y)[0][L.psi])) < 1e-6 * unsolved
+
+
+def test_a_write_after_a_long_hold_acts_as_one_at_the_start():
+    # A column of the production ensemble whose written state relaxes partly during 1e4 s at 0 V (P 0.178 ->
+    # 0.138 C/m^2), then a -4 V write: its ramp needs ps steps at t = 1e4 s, which time since the last
+    # breakpoint resolves. The reversal must not depend on when the write comes.
+    from ftjphys.device import Device, InitialState, run_column
+    p = yang2022()
+    Ea = Device(p).activation_fields[3]             # 1.05e10 V/m, column 3 of the 32-column ensemble
+    write, hold = (Pulse(+4.0, 1e-3), Hold(1e-3), Read(0.1, 1e-6)), (Hold(1e4),)
+    reverse = (Pulse(-4.0, 1e-3), Hold(1e-3), Read(0.1, 1e-6))
+    first = Protocol(write + hold).compile()
+    _, y0s = Device(p.replace(**{"domains.columns": 1})).initial_states(first, InitialState(-1, "top"))
+    held = run_column(p, first, Ea, y0s[0], [first.duration_s])
+    assert 0.1 < held.P_C_per_m2[0] < 0.17                       # relaxed part of the way, still positive
+    alone = Protocol(reverse).compile()
+    late = Protocol(hold + reverse).compile()
+    a = run_column(p, alone, Ea, held.final_state, [alone.read_windows[-1].t_end_s])
+    b = run_column(p, late, Ea, held.final_state, [late.read_windows[-1].t_end_s])
+    assert a.P_C_per_m2[0] < -0.17
+    assert abs(b.P_C_per_m2[0] - a.P_C_per_m2[0]) < 1e-4
+    assert abs(b.I_A[0] / a.I_A[0] - 1.0) < 0.01
