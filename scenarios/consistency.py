@@ -86,8 +86,9 @@ ROWS = [
         "vacancy traps (1e27 m^-3, release 1.1 +- 0.1 eV); Cr/BTO exchange barriers >= 1.3 eV; "
         "nucleation-limited (Merz) domain reversal at 0 V"),
     Row("Fig. 2d", "NL (eq. 1)", "0.13-0.17 (accept 0.10-0.20)", "fig2d", "NL", lambda x: _num(x), _in(0.10, 0.20),
-        "Cr/BTO exchange sites (a vacancy channel with memory) beside the domain ensemble; "
-        "see README for what is still missing"),
+        "Cr/BTO exchange sites (a vacancy channel with memory) beside the domain ensemble; the LRS depolarizing "
+        "field front-loads the depression (the switched fraction alone: /derived/NL_switched_fraction); "
+        "a better-screened LRS is missing (README)"),
     Row("Fig. 2d", "G_min at the read voltage", "40 uS (+-30 %)", "fig2d", "G_min_S",
         lambda x: _num(x, "uS", 1e6), _in(28e-6, 52e-6),
         "tension with R_LRS ~1 kOhm at the same read voltage (research/feasibility.md §2)"),
@@ -105,7 +106,8 @@ ROWS = [
         lambda x: _num(x), _in(0.50, 0.75), "domain channel alone (vacancy migration off)", literature=False),
     Row("Fig. S5", "reference window / device window [+, -]", "< 1 (reference narrower)", "figS5",
         "window_ratio_to_device", lambda x: _num(x), _in(0.0, 0.999),
-        "Cr/BTO exchange widens the device's window (vacancy migration off: no exchange)"),
+        "Cr/BTO exchange widens the device's window (vacancy migration off: no exchange); at -V it would have "
+        "to react early in the ramp, which the LRS retention forbids (README)"),
     Row("Fig. S6", "NL stepped scheme", "low (0.13-0.17)", "figS6", "NL_stepped", lambda x: _num(x), _in(0.0, 0.2),
         "intrinsic linearity needs the vacancy channel (open)", literature=False),
     Row("Fig. S6", "NL identical-amplitude scheme", "low", "figS6", "NL_identical", lambda x: _num(x), _in(0.0, 0.3),

@@ -11,7 +11,10 @@ the cycle-mean train, ΔG per pulse of each branch (Fig. 2e,f: mean, spread, lar
 max|ΔG|/mean|ΔG|). Channel split (first cycle): the conductance with each column's polarization as
 simulated but its vacancies held where they were at the start of the cycle, ``G_polarization_only_S``;
 ``polarization_share`` is the fraction of the potentiation swing that the polarization channel alone
-gives. The literature set's numbers go to ``/derived/literature/``.
+gives. ``NL_switched_fraction``: eq. (1) applied to the switched fraction of the ensemble, the column mean
+of (P/Ps + 1)/2 clipped to [0, 1] (Ps of the film): the polarization dynamics' own nonlinearity, without
+the exponential dependence of the tunnel conductance on P. The literature set's numbers go to
+``/derived/literature/``.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from ftjphys.device import Device
+from ftjphys.landau import film_landau
 from ftjphys.plasticity import paper_nl, step_statistics
 from ftjphys.protocols import Protocol, PulseTrain, Read
 
@@ -93,7 +97,8 @@ def run_trains(runner: DeviceRunner, params, cfg: dict, label: str = "") -> dict
         states = run.final_states
         G.append(run.I_A / V_read)
         P.append(run.P_columns_C_per_m2)
-    return {"amplitudes_V": amps, "G_S": np.array(G), "P": np.array(P), "G_pol_S": G_pol}
+    return {"amplitudes_V": amps, "G_S": np.array(G), "P": np.array(P), "G_pol_S": G_pol,
+            "Ps_C_per_m2": film_landau(params).spontaneous_polarization_C_per_m2()}
 
 
 def train_quantities(prefix: str, derived: str, res: dict) -> dict:
@@ -117,6 +122,9 @@ def train_quantities(prefix: str, derived: str, res: dict) -> dict:
                                                  ("pulse_index",)),
         f"{derived}/NL_cycles": Quantity(nl, "1", "paper eq. (1) per cycle", ("cycle",)),
         f"{derived}/NL": Quantity(float(np.mean(nl)), "1", "paper eq. (1), mean over cycles"),
+        f"{derived}/NL_switched_fraction": Quantity(
+            float(np.mean(paper_nl(np.clip((res["P"] / res["Ps_C_per_m2"] + 1.0) / 2.0, 0.0, 1.0).mean(axis=1)))),
+            "1", "paper eq. (1) of the ensemble's switched fraction (column mean of (P/Ps + 1)/2), mean over cycles"),
         f"{derived}/G_min_S": Quantity(float(mean_train.min()), "S", "lowest conductance of the cycle-mean train"),
         f"{derived}/G_max_S": Quantity(float(mean_train.max()), "S", "highest conductance of the cycle-mean train"),
     }

@@ -89,6 +89,12 @@ def test_fig2d_quick(quick):
     Gp = _v(r, "/derived/G_polarization_only_S")
     assert Gp.shape == (amps.size,) and np.all(Gp > 0)
     assert np.isfinite(float(_v(r, "/derived/polarization_share")))
+    # the switched fraction lies in [0, 1], rises on potentiation and falls on depression; its NL is eq. (1)
+    Pcol = _v(r, "/trains/P_C_per_m2")
+    Ps = float(np.max(np.abs(Pcol)))                 # written columns sit at the film's Ps
+    s = np.clip((Pcol / Ps + 1.0) / 2.0, 0.0, 1.0).mean(axis=1)
+    assert np.all(s[:, P - 1] > s[:, 0]) and np.all(s[:, -1] < s[:, P])
+    assert float(_v(r, "/derived/NL_switched_fraction")) == pytest.approx(np.mean(paper_nl(s)), abs=0.02)
 
 
 def test_figS5_quick_has_trains_for_reference_and_device(quick):
