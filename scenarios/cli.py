@@ -64,8 +64,9 @@ def _coerce(key: str, old: Any, new: Any, raw: str) -> Any:
 def apply_overrides(config: dict, assignments: Sequence[str]) -> dict:
     """Return a copy of ``config`` with ``key.sub=value`` assignments applied.
 
-    Keys are dotted paths into nested dicts and must already exist; values are
-    parsed with :func:`parse_value`.  Raises :class:`UsageError`.
+    Keys are dotted paths into nested dicts and must already exist; a section whose own keys are dotted
+    (``overrides``: parameter names such as ``domains.columns``) takes the rest of the path as one key.
+    Values are parsed with :func:`parse_value`.  Raises :class:`UsageError`.
     """
     out = copy.deepcopy(config)
     for item in assignments:
@@ -79,6 +80,10 @@ def apply_overrides(config: dict, assignments: Sequence[str]) -> dict:
             here = ".".join(parts[:depth]) or "top level"
             if not isinstance(node, dict):
                 raise UsageError(f"--set {key}: {here!r} is not a section")
+            rest = ".".join(parts[depth:])
+            if part not in node and depth < len(parts) - 1 and rest in node:
+                node[rest] = _coerce(key, node[rest], parse_value(raw), raw)
+                break
             if part not in node:
                 known = ", ".join(sorted(map(str, node))) or "(none)"
                 raise UsageError(f"--set: unknown config key {key!r} (no {part!r} at {here}; known keys: {known})")

@@ -241,6 +241,15 @@ def test_apply_overrides_nested_and_copy():
     assert apply_overrides(config, ["name=123"])["name"] == "123"
 
 
+def test_apply_overrides_reaches_dotted_keys_of_a_section():
+    # the parameter overrides of a scenario are keyed by dotted parameter names
+    config = {"overrides": {"domains.columns": 4, "vacancies.migration": True}, "n": 1}
+    out = apply_overrides(config, ["overrides.domains.columns=32", "overrides.vacancies.migration=false"])
+    assert out["overrides"] == {"domains.columns": 32, "vacancies.migration": False}
+    with pytest.raises(UsageError, match="unknown config key 'overrides.domains.spread'"):
+        apply_overrides(config, ["overrides.domains.spread=0.1"])
+
+
 @pytest.mark.parametrize(
     "assignment, message",
     [
