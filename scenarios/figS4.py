@@ -36,7 +36,7 @@ def config(quick: bool = False) -> dict:
     cfg = fig2d.config(quick)
     cfg.update({
         # the device's own 32-column ensemble: with a fixed nucleation spread per column the cycle-to-cycle
-        # statistic falls like 1/sqrt(columns) (4 columns: c2c 12.6 %, 32: 5.2 %), so a coarser ensemble
+        # statistic falls like 1/sqrt(columns) (4 columns: c2c 12.6 %, 32: 5.0 %), so a coarser ensemble
         # would overstate it
         "overrides": {"domains.columns": 2} if quick else {},
         "step_V": 0.5 if quick else 0.2,
