@@ -13,6 +13,12 @@ jumps to ``tail_V`` and decays linearly to 0 over ``tail_s``. For each initial s
 driven by the pair and read again: ΔW = (G_after − G_before)/G_before in %. Each delay starts from the
 same prepared state. Eq. (2) is fitted with offsets free (:func:`ftjphys.plasticity.fit_stdp_window`).
 ``/derived`` holds the fit of the first initial state and the per-state fits along ``initial_state``.
+
+Controls: the same read-drive-read with the pre spike alone and with the post spike alone
+(``/derived/dW_lone_pre_percent_states``, ``/derived/dW_lone_post_percent_states``). A spike design is
+sub-threshold when both stay near zero; then the window comes from the overlap alone. When they do not,
+the lone spikes' own writes set the offsets dW0 and, for a device whose reverse switching from a partly
+written state is easier than continuing it, push both branches towards depression.
 """
 
 from __future__ import annotations
@@ -64,6 +70,23 @@ def pair_protocol(delay_s: float, cfg: dict) -> Protocol:
                     name=f"spike pair {delay_s:+g} s")
 
 
+def lone_spike_protocol(which: str, cfg: dict) -> Protocol:
+    """Read, the ``which`` ("pre" or "post") spike alone, read: the control of :func:`pair_protocol`."""
+    corners = spike_corners(cfg["spike"])
+    silent = [(0.0, 0.0), (corners[-1][0], 0.0)]
+    pre, post = (corners, silent) if which == "pre" else (silent, corners)
+    read = Read(float(cfg["V_read_V"]), float(cfg["read_width_s"]))
+    return Protocol((Hold(float(cfg["settle_s"])), read, Hold(float(cfg["settle_s"])),
+                     SpikePair(pre, post, 0.0), Hold(float(cfg["settle_s"])), read), name=f"{which} spike alone")
+
+
+def weight_change_percent(runner: DeviceRunner, params, cfg: dict, states, protocol: Protocol) -> tuple[float, float]:
+    """ΔW = G_after/G_before - 1 in % of ``protocol`` (read, drive, read) from ``states``, and G_before (S)."""
+    wf = protocol.compile()
+    R = runner.run(params, wf, read_times(wf), initial_state(cfg), protocol.name, states=states).R_ohm
+    return 100.0 * (R[0] / R[1] - 1.0), 1.0 / float(R[0])
+
+
 def prepared_states(runner: DeviceRunner, params, cfg: dict, V: float):
     wf = Protocol((Pulse(float(V), float(cfg["prepare_width_s"])), Hold(float(cfg["settle_s"])))).compile()
     return runner.run(params, wf, [], initial_state(cfg), f"prepare {V:g} V").final_states
@@ -73,20 +96,15 @@ def window(runner: DeviceRunner, params, cfg: dict, states) -> tuple[np.ndarray,
     """Delays (both signs, sorted), ΔW in % from ``states``, and the conductance of ``states`` (the read
     before the pair, the same for every delay)."""
     delays = np.array(sorted([-d for d in cfg["delays_s"]] + list(cfg["delays_s"])))
-    dW = []
-    for dt in delays:
-        wf = pair_protocol(dt, cfg).compile()
-        R = runner.run(params, wf, read_times(wf), initial_state(cfg), f"delay {dt * 1e3:+.2f} ms",
-                       states=states).R_ohm
-        dW.append(100.0 * (R[0] / R[1] - 1.0))        # G = 1/R
-    return delays, np.array(dW), 1.0 / float(R[0])
+    dW = [weight_change_percent(runner, params, cfg, states, pair_protocol(dt, cfg)) for dt in delays]
+    return delays, np.array([w for w, _ in dW]), dW[-1][1]
 
 
 def run(cfg: dict, progress: bool = True) -> RunResult:
     (label, params), = parameter_sets(dict(cfg, literature_comparison=False))
-    n_runs = len(cfg["prepare_V"]) * (1 + 2 * len(cfg["delays_s"]))
+    n_runs = len(cfg["prepare_V"]) * (3 + 2 * len(cfg["delays_s"]))
     runner = DeviceRunner(params.domains.columns * n_runs, NAME, progress)
-    fits, dWs, G0 = [], [], []
+    fits, dWs, G0, lone = [], [], [], []
     try:
         for V in cfg["prepare_V"]:
             states = prepared_states(runner, params, cfg, V)
@@ -94,6 +112,8 @@ def run(cfg: dict, progress: bool = True) -> RunResult:
             fits.append(fit_stdp_window(delays, dW)[0])
             dWs.append(dW)
             G0.append(G)
+            lone.append([weight_change_percent(runner, params, cfg, states, lone_spike_protocol(w, cfg))[0]
+                         for w in ("pre", "post")])
     finally:
         runner.close()
     corners = np.array(spike_corners(cfg["spike"]))
@@ -111,6 +131,10 @@ def run(cfg: dict, progress: bool = True) -> RunResult:
         "/derived/dW_percent": Quantity(dWs[0], "%", "weight change from the first initial state", ("dt_s",)),
         "/derived/G_initial_S": Quantity(np.array(G0), "S", "conductance of each prepared state",
                                          ("initial_state",)),
+        "/derived/dW_lone_pre_percent_states": Quantity(np.array(lone)[:, 0], "%", "control: weight change "
+                                                        "from the pre spike alone", ("initial_state",)),
+        "/derived/dW_lone_post_percent_states": Quantity(np.array(lone)[:, 1], "%", "control: weight change "
+                                                         "from the post spike alone", ("initial_state",)),
     }
     for name in FIT_NAMES:
         vals = np.array([getattr(f, name) for f in fits])
@@ -134,7 +158,11 @@ def plot(h5_path, png_path) -> None:
     dt = np.asarray(d["/derived/dt_s"].values)
     fig, ax = plt.subplots(1, 2, figsize=(12, 4.5))
     for k, (V, dW) in enumerate(zip(d["/derived/initial_state"].values, d["/derived/dW_percent_states"].values)):
-        line, = ax[0].plot(dt * 1e3, dW, "o", ms=4, label=f"prepared at {V:g} V")
+        label = f"prepared at {V:g} V"
+        if "/derived/dW_lone_pre_percent_states" in d:
+            label += (f" (alone: pre {float(d['/derived/dW_lone_pre_percent_states'].values[k]):+.0f} %, "
+                      f"post {float(d['/derived/dW_lone_post_percent_states'].values[k]):+.0f} %)")
+        line, = ax[0].plot(dt * 1e3, dW, "o", ms=4, label=label)
         vals = {n: float(d[f"/derived/{n}_states"].values[k]) for n in FIT_NAMES}
         x = np.linspace(dt.min(), dt.max(), 400)
         y = np.where(x > 0, vals["A_plus"] * np.exp(-x / vals["tau_plus_s"]) + vals["dW0_plus"],
