@@ -45,22 +45,36 @@ def d2d_at(scales, devices: int, cycles: int, seed: int, workers: int, progress:
     return [d2d_statistic(np.array(out[i * devices:(i + 1) * devices])) for i in range(len(scales))]
 
 
+def solve_increasing(f, target: float, lo: float, hi: float, tolerance: float, max_evaluations: int,
+                     report=print) -> tuple[float, float]:
+    """(x, f(x)) with |f(x) - target| <= tolerance for an increasing, positive f: regula falsi on ln f
+    against ln x, starting from the bracket [lo, hi] (which need not contain the root: the first step may
+    extrapolate). Raises when ``max_evaluations`` beyond the bracket do not reach the target."""
+    f_lo, f_hi = f(lo), f(hi)
+    report(f"x {lo:.4g}: {f_lo:.4f}; x {hi:.4g}: {f_hi:.4f}")
+    x = fx = float("nan")
+    for _ in range(max_evaluations):
+        slope = np.log(f_hi / f_lo) / np.log(hi / lo)
+        if not slope > 0:
+            raise RuntimeError(f"f is not increasing between {lo:.4g} ({f_lo:.4g}) and {hi:.4g} ({f_hi:.4g})")
+        x = float(np.exp(np.log(lo) + np.log(target / f_lo) / slope))
+        fx = f(x)
+        report(f"x {x:.4g}: {fx:.4f}")
+        if abs(fx - target) <= tolerance:
+            return x, fx
+        lo, f_lo, hi, f_hi = (x, fx, hi, f_hi) if fx < target else (lo, f_lo, x, fx)
+    raise RuntimeError(f"no x with f(x) = {target} +- {tolerance} in {max_evaluations} evaluations "
+                       f"(last x {x:.4g}, f {fx:.4g})")
+
+
 def calibrate(devices: int = 10, cycles: int = 3, seed: int = 77, workers: int = 2, bracket=(0.3, 0.45),
               tolerance: float = 0.003, max_evaluations: int = 4, progress: bool = True) -> tuple[float, float]:
-    """(scale, d2d at the scale): log-log regula falsi on d2d(s) = TARGET_D2D from ``bracket``."""
-    lo, hi = (float(b) for b in bracket)
-    d_lo, d_hi = d2d_at([lo, hi], devices, cycles, seed, workers, progress)
-    print(f"scale {lo:.4g}: d2d {d_lo:.4f}; scale {hi:.4g}: d2d {d_hi:.4f}", flush=True)
-    for _ in range(max_evaluations):
-        slope = np.log(d_hi / d_lo) / np.log(hi / lo)
-        s = float(np.exp(np.log(lo) + np.log(TARGET_D2D / d_lo) / slope))
-        d = d2d_at([s], devices, cycles, seed, workers, progress)[0]
-        print(f"scale {s:.4g}: d2d {d:.4f}", flush=True)
-        if abs(d - TARGET_D2D) <= tolerance:
-            return s, d
-        lo, d_lo, hi, d_hi = (s, d, hi, d_hi) if d < TARGET_D2D else (lo, d_lo, s, d)
-    raise RuntimeError(f"d2d did not reach {TARGET_D2D} +- {tolerance} in {max_evaluations} evaluations "
-                       f"(last scale {s:.4g}, d2d {d:.4f})")
+    """(scale, d2d at the scale) with d2d within ``tolerance`` of :data:`TARGET_D2D`."""
+    def d2d(scale):
+        return d2d_at([scale], devices, cycles, seed, workers, progress)[0]
+
+    return solve_increasing(d2d, TARGET_D2D, *bracket, tolerance, max_evaluations,
+                            report=lambda line: print(line.replace("x ", "scale ", 1), flush=True))
 
 
 def main(argv=None) -> int:
