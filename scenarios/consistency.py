@@ -101,7 +101,8 @@ ROWS = [
     Row("Fig. S4", "cycle-to-cycle variation", "5.4 % (2.7-8.1)", "figS4", "c2c", lambda x: _num(x, "%", 100),
         _in(0.027, 0.081), "stochastic nucleation (activation fields redrawn per cycle)", literature=False),
     Row("Fig. S4", "device-to-device variation", "8.3 % (4-12.5)", "figS4", "d2d", lambda x: _num(x, "%", 100),
-        _in(0.04, 0.125), "spread of thickness, vacancy inventory, activation field", literature=False),
+        _in(0.04, 0.125), "spread of thickness, vacancy inventory, activation field (its size calibrated: "
+        "calibrate_variability, on other device draws)", literature=False),
     Row("Fig. S5", "reference device NL (eq. 1)", "0.61-0.65 (accept 0.50-0.75)", "figS5", "NL",
         lambda x: _num(x), _in(0.50, 0.75), "domain channel alone (vacancy migration off)", literature=False),
     Row("Fig. S5", "reference window / device window [+, -]", "< 1 (reference narrower)", "figS5",
@@ -113,7 +114,8 @@ ROWS = [
     Row("Fig. S6", "NL identical-amplitude scheme", "low", "figS6", "NL_identical", lambda x: _num(x), _in(0.0, 0.3),
         "as above", literature=False),
     Row("Fig. 4a", "A+/A-", "0.96 (0.8-1.2)", "fig4a", "A_ratio", lambda x: _num(x), _in(0.8, 1.2),
-        "spike shape and the switching thresholds of both polarities", literature=False),
+        "reversal from a partly written state is far easier than continuing it (built-in field, nucleation "
+        "asymmetry): the lone spikes already depress (fig4a controls)", literature=False),
     Row("Fig. 4a", "tau+/tau-", "0.90 (0.7-1.3)", "fig4a", "tau_ratio", lambda x: _num(x), _in(0.7, 1.3),
         "spike tail and switching kinetics", literature=False),
     Row("Fig. S8", "A+/A- spread over three initial states", "independent of the state (< 15 %)", "fig4a",
