@@ -304,8 +304,9 @@ YANG2022_CALIBRATION = {
         reading="median Merz activation field of nucleation-limited reversal, 182 MV/cm (the 130-230 MV/cm that "
                 "ps attempt times and ms switching at 6-11 MV/cm imply, research/feasibility.md §3)"),
     "domains.activation_spread": Calibrated(
-        value=0.4524, units="1", literature_value=0.15,
-        fitted_to="Fig. 2b: width of the switching windows (calibrate_switching)",
+        value=0.4322, units="1", literature_value=0.15,
+        fitted_to="Fig. 2b: width of the switching windows (calibrate_switching --stage domains), refitted with "
+                  "the Cr/BaTiO3 exchange in place and the Fig. S5 reference-window term (--stage spread)",
         reading="standard deviation of ln E_a over the domains (defects, local thickness and strain): a "
                 "gradual multilevel response instead of a single abrupt switch; its low tail is bounded by "
                 "retention, since the LRS carries a depolarizing field at zero bias"),

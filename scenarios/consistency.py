@@ -72,7 +72,7 @@ ROWS = [
         "fig2b", "R_LRS_ohm", lambda x: _num(x, "Ohm"),
         lambda x: _in(500, 2000)(np.asarray(x)[:-1]) and _in(200, 800)(np.asarray(x)[-1]),
         "Merz-gated LK domain ensemble (32 log-normal columns: median activation field 182 MV/cm, "
-        "ln-spread 0.45; film Ps 0.18 C/m^2); Cr/BTO exchange sites metallize the top unit cells at long writes"),
+        "ln-spread 0.43; film Ps 0.18 C/m^2); Cr/BTO exchange sites metallize the top unit cells at long writes"),
     Row("Fig. 2b", "R_HRS after negative writes, per width", "grows with width", "fig2b", "R_HRS_ohm",
         lambda x: _num(x, "Ohm"), _increasing,
         "nucleation asymmetry 0.087 (reversal towards Cr easier): longer negative writes switch more domains "
