@@ -34,7 +34,7 @@ consistency: $(STAMP)  ## paper numbers vs literature vs yang2022 and the mechan
 test: $(STAMP)  ## the test suite (quick scenario runs)
 	$(PY) -m pytest -q
 
-test-full: $(STAMP)  ## the test suite plus full-resolution checks
+test-full: $(STAMP)  ## the test suite plus the acceptance checks of the full results (after make all)
 	$(PY) -m pytest -q --runslow
 
 bench: $(STAMP)  ## benchmarks: kernels vs numpy twins, coupled integrator vs solve_ivp BDF
