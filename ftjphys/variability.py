@@ -26,8 +26,9 @@ class DeviceSpread:
     activation field.
 
     Defaults: the proportions 3 % : 10 % : 3 % scaled by one factor (0.322) fitted to the paper's d2d of
-    8.3 % (Fig. S4) by ``python -m scenarios.calibrate_variability``: about 1 % in the mean thickness of the
-    4-unit-cell film (16 pm, against the paper's 113 pm local roughness, which a junction averages).
+    8.3 % (Fig. S4) by ``python -m scenarios.calibrate_variability`` (d2d 7.78 % at 0.30 and 11.24 % at
+    0.45 on 10 devices x 3 cycles of other draws, interpolated in log-log): about 1 % in the mean thickness
+    of the 4-unit-cell film (16 pm, against the paper's 113 pm local roughness, which a junction averages).
     """
 
     thickness_rel: float = 0.00966
