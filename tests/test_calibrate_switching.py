@@ -1,4 +1,4 @@
-"""The switching calibration's two stages: what each fits, what it holds, where it starts."""
+"""The switching calibration's stages: what each fits, what it holds, where it starts."""
 
 import numpy as np
 import pytest
@@ -28,3 +28,16 @@ def test_the_domain_stage_fits_without_exchange_and_the_exchange_stage_holds_the
     assert exchange["vacancies.exchange_vacancy_site"] == yang2022().vacancies.exchange_vacancy_site
     assert np.isclose(exchange["vacancies.exchange_layer_thickness_m"],
                       yang2022().vacancies.exchange_layer_thickness_m)
+
+
+def test_the_spread_stage_brackets_the_calibrated_spread_and_is_a_stage_of_the_command():
+    from scenarios.calibrate_switching import SPREAD_BOUNDS, main
+
+    lo, hi = SPREAD_BOUNDS
+    spread = yang2022().domains.activation_spread
+    assert lo < spread < hi and YANG2022_CALIBRATION["domains.activation_spread"].value == spread
+    # the domain stage's own bounds hold it too: the refit stays inside the fitted family
+    _, lower, upper = STAGES["domains"][1]["domains.activation_spread"]
+    assert lower <= spread <= upper
+    with pytest.raises(SystemExit):
+        main(["--stage", "unknown"])
