@@ -107,8 +107,8 @@ ROWS = [
         lambda x: _num(x), _in(0.50, 0.75), "domain channel alone (vacancy migration off)", literature=False),
     Row("Fig. S5", "reference window / device window [+, -]", "< 1 (reference narrower)", "figS5",
         "window_ratio_to_device", lambda x: _num(x), _in(0.0, 0.999),
-        "Cr/BTO exchange widens the device's window (vacancy migration off: no exchange); at -V it would have "
-        "to react early in the ramp, which the LRS retention forbids (README)"),
+        "Cr/BTO exchange widens the device's window (vacancy migration off: no exchange), with the domain "
+        "spread refitted beside it; at -V the margin is thin: both resets are the domains' (README)"),
     Row("Fig. S6", "NL stepped scheme", "low (0.13-0.17)", "figS6", "NL_stepped", lambda x: _num(x), _in(0.0, 0.2),
         "intrinsic linearity needs the vacancy channel (open)", literature=False),
     Row("Fig. S6", "NL identical-amplitude scheme", "low", "figS6", "NL_identical", lambda x: _num(x), _in(0.0, 0.3),
