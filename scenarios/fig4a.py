@@ -61,13 +61,17 @@ def spike_corners(spike: dict) -> list[tuple[float, float]]:
     return [(0.0, 0.0), (e, pk), (e + w, pk), (2 * e + w, tail), (2 * e + w + T, 0.0)]
 
 
-def pair_protocol(delay_s: float, cfg: dict) -> Protocol:
-    """Read, the spike pair at ``delay_s``, read (each after ``settle_s`` at 0 V)."""
-    corners = spike_corners(cfg["spike"])
+def read_drive_read(drive: SpikePair, cfg: dict, name: str) -> Protocol:
+    """Read, ``drive``, read (each after ``settle_s`` at 0 V)."""
     read = Read(float(cfg["V_read_V"]), float(cfg["read_width_s"]))
-    return Protocol((Hold(float(cfg["settle_s"])), read, Hold(float(cfg["settle_s"])),
-                     SpikePair(corners, corners, float(delay_s)), Hold(float(cfg["settle_s"])), read),
-                    name=f"spike pair {delay_s:+g} s")
+    settle = Hold(float(cfg["settle_s"]))
+    return Protocol((settle, read, settle, drive, settle, read), name=name)
+
+
+def pair_protocol(delay_s: float, cfg: dict) -> Protocol:
+    """Read, the spike pair at ``delay_s``, read."""
+    corners = spike_corners(cfg["spike"])
+    return read_drive_read(SpikePair(corners, corners, float(delay_s)), cfg, f"spike pair {delay_s:+g} s")
 
 
 def lone_spike_protocol(which: str, cfg: dict) -> Protocol:
@@ -75,9 +79,7 @@ def lone_spike_protocol(which: str, cfg: dict) -> Protocol:
     corners = spike_corners(cfg["spike"])
     silent = [(0.0, 0.0), (corners[-1][0], 0.0)]
     pre, post = (corners, silent) if which == "pre" else (silent, corners)
-    read = Read(float(cfg["V_read_V"]), float(cfg["read_width_s"]))
-    return Protocol((Hold(float(cfg["settle_s"])), read, Hold(float(cfg["settle_s"])),
-                     SpikePair(pre, post, 0.0), Hold(float(cfg["settle_s"])), read), name=f"{which} spike alone")
+    return read_drive_read(SpikePair(pre, post, 0.0), cfg, f"{which} spike alone")
 
 
 def weight_change_percent(runner: DeviceRunner, params, cfg: dict, states, protocol: Protocol) -> tuple[float, float]:
