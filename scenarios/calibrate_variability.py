@@ -46,12 +46,12 @@ def d2d_at(scales, devices: int, cycles: int, seed: int, workers: int, progress:
 
 
 def solve_increasing(f, target: float, lo: float, hi: float, tolerance: float, max_evaluations: int,
-                     report=print) -> tuple[float, float]:
+                     report=print, name: str = "x") -> tuple[float, float]:
     """(x, f(x)) with |f(x) - target| <= tolerance for an increasing, positive f: regula falsi on ln f
     against ln x, starting from the bracket [lo, hi] (which need not contain the root: the first step may
     extrapolate). Raises when ``max_evaluations`` beyond the bracket do not reach the target."""
     f_lo, f_hi = f(lo), f(hi)
-    report(f"x {lo:.4g}: {f_lo:.4f}; x {hi:.4g}: {f_hi:.4f}")
+    report(f"{name} {lo:.4g}: {f_lo:.4f}; {name} {hi:.4g}: {f_hi:.4f}")
     x = fx = float("nan")
     for _ in range(max_evaluations):
         slope = np.log(f_hi / f_lo) / np.log(hi / lo)
@@ -59,12 +59,12 @@ def solve_increasing(f, target: float, lo: float, hi: float, tolerance: float, m
             raise RuntimeError(f"f is not increasing between {lo:.4g} ({f_lo:.4g}) and {hi:.4g} ({f_hi:.4g})")
         x = float(np.exp(np.log(lo) + np.log(target / f_lo) / slope))
         fx = f(x)
-        report(f"x {x:.4g}: {fx:.4f}")
+        report(f"{name} {x:.4g}: {fx:.4f}")
         if abs(fx - target) <= tolerance:
             return x, fx
         lo, f_lo, hi, f_hi = (x, fx, hi, f_hi) if fx < target else (lo, f_lo, x, fx)
     raise RuntimeError(f"no x with f(x) = {target} +- {tolerance} in {max_evaluations} evaluations "
-                       f"(last x {x:.4g}, f {fx:.4g})")
+                       f"(last {name} {x:.4g}, f {fx:.4g})")
 
 
 def calibrate(devices: int = 10, cycles: int = 3, seed: int = 77, workers: int = 2, bracket=(0.3, 0.45),
@@ -74,7 +74,7 @@ def calibrate(devices: int = 10, cycles: int = 3, seed: int = 77, workers: int =
         return d2d_at([scale], devices, cycles, seed, workers, progress)[0]
 
     return solve_increasing(d2d, TARGET_D2D, *bracket, tolerance, max_evaluations,
-                            report=lambda line: print(line.replace("x ", "scale ", 1), flush=True))
+                            report=lambda line: print(line, flush=True), name="scale")
 
 
 def main(argv=None) -> int:
