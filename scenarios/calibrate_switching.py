@@ -142,16 +142,17 @@ def reference_loop(values: dict):
     return _loop(yang2022().replace(**values, **{"vacancies.migration": False}), WIDTHS_S[-1])
 
 
-def residuals(values: dict, verbose: bool = False, workers: int = 0, reference=None) -> np.ndarray:
-    """The module's objective; with ``reference`` (the reference device's 1 ms :func:`reference_loop`, or
-    "run" to run it with ``values``) also the two residuals of a reference window narrower than the
-    device's."""
+def residuals(values: dict, verbose: bool = False, workers: int = 0, reference=None,
+              run_reference: bool = False) -> np.ndarray:
+    """The module's objective; with ``reference`` (the reference device's 1 ms :func:`reference_loop`), or
+    with ``run_reference`` (run that loop with ``values`` beside the others), also the two residuals of a
+    reference window narrower than the device's."""
     tasks = ([{"kind": "loop", "width_s": w} for w in WIDTHS_S]
              + [{"kind": "drift", "amplitude_V": a} for a in (+4.0, -4.0)]
-             + ([{"kind": "reference"}] if isinstance(reference, str) else []))
+             + ([{"kind": "reference"}] if run_reference else []))
     out = parallel_map(_run, tasks, shared=values, workers=workers, progress=False)
     loops, drifts = out[:len(WIDTHS_S)], out[len(WIDTHS_S):len(WIDTHS_S) + 2]
-    if isinstance(reference, str):
+    if run_reference:
         reference = out[-1]
     targets = [1e3 if w < 1e-4 else 0.4e3 for w in WIDTHS_S]
     r = [np.log(sw.R_LRS_ohm / R) / 0.35 for sw, R in zip(loops, targets)]
@@ -206,7 +207,7 @@ def calibrate_spread(max_evaluations: int = 8, verbose: bool = True, workers: in
     name = "domains.activation_spread"
 
     def cost(spread):
-        r = residuals({name: float(spread)}, verbose, workers, reference="run")
+        r = residuals({name: float(spread)}, verbose, workers, run_reference=True)
         c = 0.5 * float(r @ r)
         if verbose:
             print(f"  spread {spread:.4f}: cost {c:.4g}", flush=True)
