@@ -86,7 +86,9 @@ Problem interface (duck-typed):
 Breakpoints: the integrator never steps across a breakpoint or an output time. A step that ends on a
 breakpoint t_b evaluates its last stage at the float just below t_b, and the restart (consistent
 re-initialisation, f_n) uses the float just above it, so a forcing that jumps at t_b is seen from the
-proper side whether it is written as ``t >= t_b`` or ``t > t_b``. Outputs are the computed y at the
+proper side whether it is written as ``t >= t_b`` or ``t > t_b``. A stop (breakpoint or output time) closer
+than the step floor to the current time counts as reached: stops that should coincide but differ by rounding
+(a compiled pulse train's edges) are not stepped between. Outputs are the computed y at the
 output time (at a breakpoint: the value the step reached, before re-initialisation).
 
 Everything here is a pure function of the arrays it is given; nothing is printed or stored globally.
@@ -674,7 +676,7 @@ def integrate(problem, t0: float, y0, t_end: float, *, rtol: float = 1e-6, atol=
     i_stop = 0
     while True:
         # Stops reached (or within rounding of t): record outputs, restart at breakpoints.
-        while i_stop < len(stops) and (stops[i_stop] - base) - tau <= snap_tol(tau, stops[i_stop] - base):
+        while i_stop < len(stops) and (stops[i_stop] - base) - tau <= max(snap_tol(tau, stops[i_stop] - base), floor(tau)):
             s = stops[i_stop]
             t, tau = s, s - base
             if s in out_set:
