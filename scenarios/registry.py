@@ -27,6 +27,7 @@ SCENARIOS: dict[str, str] = {
     "fig4": "scenarios.fig4",
     "figS9": "scenarios.figS9",
     "compact": "scenarios.compact",
+    "nl_width": "scenarios.nl_width",
 }
 
 REQUIRED_ATTRIBUTES = ("NAME", "DESCRIPTION", "config", "run", "plot")
