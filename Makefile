@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 FTJ := $(VENV)/bin/ftjphys
 STAMP := $(VENV)/.installed
 # Scenarios with a make target of the same name (results/<name>.h5 and .png).
-FIGURES := fig5 fig2a fig2b fig2c figS5 pt_electrode fig2d fig2ef figS6 figS4 fig4a
+FIGURES := fig5 fig2a fig2b fig2c figS5 pt_electrode fig2d fig2ef figS6 nl_width figS4 fig4a
 # Learning runners: they read the compact model only.
 LEARNING := fig3 fig4 figS9
 
@@ -68,6 +68,9 @@ fig2ef: $(STAMP) fig2d  ## Fig. 2e,f: dG per pulse vs G of both branches, binned
 
 figS6: $(STAMP)  ## Fig. S6: NL of stepped vs identical-amplitude pulse schemes
 	$(FTJ) run figS6 --out results/figS6.h5
+
+nl_width: $(STAMP)  ## NL of the Fig. 2d scheme vs write-pulse width, device and reference device (beyond the paper)
+	$(FTJ) run nl_width --out results/nl_width.h5
 
 figS4: $(STAMP)  ## Fig. S4: c2c (stochastic nucleation) and d2d (parameter spread) variation, parallel workers
 	$(FTJ) run figS4 --out results/figS4.h5
