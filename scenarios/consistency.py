@@ -87,8 +87,9 @@ ROWS = [
         "nucleation-limited (Merz) domain reversal at 0 V"),
     Row("Fig. 2d", "NL (eq. 1)", "0.13-0.17 (accept 0.10-0.20)", "fig2d", "NL", lambda x: _num(x), _in(0.10, 0.20),
         "Cr/BTO exchange sites (a vacancy channel with memory) beside the domain ensemble; the LRS depolarizing "
-        "field front-loads the depression (the switched fraction alone: /derived/NL_switched_fraction); "
-        "a better-screened LRS is missing (README)"),
+        "field front-loads the depression (the switched fraction alone: /derived/NL_switched_fraction; the "
+        "first -2 V pulse's share of the swing: nl_width), and the vacancy channel adds to it; shorter writes "
+        "centre both branches (table below)"),
     Row("Fig. 2d", "G_min at the read voltage", "40 uS (+-30 %)", "fig2d", "G_min_S",
         lambda x: _num(x, "uS", 1e6), _in(28e-6, 52e-6),
         "tension with R_LRS ~1 kOhm at the same read voltage (research/feasibility.md §2)"),
@@ -104,7 +105,8 @@ ROWS = [
         _in(0.04, 0.125), "spread of thickness, vacancy inventory, activation field (its size calibrated: "
         "calibrate_variability, on other device draws)", literature=False),
     Row("Fig. S5", "reference device NL (eq. 1)", "0.61-0.65 (accept 0.50-0.75)", "figS5", "NL",
-        lambda x: _num(x), _in(0.50, 0.75), "domain channel alone (vacancy migration off)", literature=False),
+        lambda x: _num(x), _in(0.50, 0.75), "domain channel alone (vacancy migration off); below the device's "
+        "NL at every write width (table below)", literature=False),
     Row("Fig. S5", "reference window / device window [+, -]", "< 1 (reference narrower)", "figS5",
         "window_ratio_to_device", lambda x: _num(x), _in(0.0, 0.999),
         "Cr/BTO exchange widens the device's window (vacancy migration off: no exchange), with the domain "
