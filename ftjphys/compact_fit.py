@@ -436,7 +436,9 @@ def fit_stdp_window(dt_s, dW_percent) -> tuple[StdpWindow, float]:
 
     Δt > 0: ΔW = A₊ e^{−Δt/τ₊} + ΔW₀₊; Δt < 0: ΔW = −A₋ e^{Δt/τ₋} + ΔW₀₋ (Yang et al. 2022, eq. 2), each
     side separately with its offset free (scipy ``least_squares`` in log A, log τ, ΔW₀). Needs three
-    points on each side; points at Δt = 0 are ignored.
+    points on each side; points at Δt = 0 are ignored. A and τ are bounded (A ≤ 1e4 × the side's range of
+    ΔW plus 1 %, τ within 1e-3 × the shortest to 1e3 × the longest |Δt|): a side whose ΔW moves away from
+    the eq. (2) shape (|ΔW - ΔW₀| growing with |Δt|) then fits at a bound instead of running off.
     """
     dt = np.asarray(dt_s, dtype=float).ravel()
     dw = np.asarray(dW_percent, dtype=float).ravel()
@@ -453,10 +455,13 @@ def fit_stdp_window(dt_s, dW_percent) -> tuple[StdpWindow, float]:
         def model(p):
             return sign * math.exp(p[0]) * np.exp(-t / math.exp(p[1])) + p[2]
 
-        tau0 = max(float(np.median(t)), 1e-12)
-        amp0 = max(float(sign * (y[np.argmin(t)] - y[np.argmax(t)])), 1e-6)
+        amp_max = 1e4 * (float(np.ptp(y)) + 1.0)
+        lo = [math.log(1e-6), math.log(max(float(t.min()), 1e-15) * 1e-3), -np.inf]
+        hi = [math.log(amp_max), math.log(max(float(t.max()), 1e-15) * 1e3), np.inf]
+        tau0 = min(max(float(np.median(t)), math.exp(lo[1])), math.exp(hi[1]))
+        amp0 = min(max(float(sign * (y[np.argmin(t)] - y[np.argmax(t)])), 1e-6), amp_max)
         res = least_squares(lambda p: model(p) - y, [math.log(amp0), math.log(tau0), float(y[np.argmax(t)])],
-                            x_scale="jac", method="lm" if t.size > 3 else "trf")
+                            x_scale="jac", method="trf", bounds=(lo, hi))
         return math.exp(res.x[0]), math.exp(res.x[1]), float(res.x[2]), model(res.x) - y
 
     a_p, tau_p, w0_p, r_p = side(dt > 0, 1.0, "dt > 0")

@@ -201,6 +201,19 @@ def test_stdp_window_fit():
         fit_stdp_window([1e-3, 2e-3, 3e-3, -1e-3], [10, 5, 2, -10])
 
 
+def test_stdp_fit_of_a_side_against_the_eq2_shape_stays_bounded():
+    # A measured-style negative side whose depression grows with |dt| (a lone-spike baseline under a
+    # weakening overlap): eq. (2) with A > 0 cannot follow it, and the fit must end at a bound, finite.
+    t = np.array([2.5e-8, 1e-7, 2.5e-7, 5e-7, 1e-6, 2e-6])
+    dt = np.concatenate([-t, t])
+    dw = np.concatenate([[-58.0, -66.0, -70.0, -73.0, -76.0, -78.0], [113.0, 109.0, 89.0, 73.0, 46.0, 15.0]])
+    w, rms = fit_stdp_window(dt, dw)
+    values = [w.A_plus, w.A_minus, w.tau_plus_s, w.tau_minus_s, w.dW0_plus, w.dW0_minus]
+    assert np.all(np.isfinite(values)) and np.isfinite(rms)
+    assert w.A_minus <= 1e4 * (np.ptp(dw[:6]) + 1.0) and 1e-3 * t.min() <= w.tau_minus_s <= 1e3 * t.max()
+    assert 90.0 < w.A_plus + w.dW0_plus < 140.0            # the well-shaped side is still fitted
+
+
 def test_reproduce_train_starts_from_the_previous_branch():
     true = CompactModel.synthetic(nl_potentiation=0.63, nl_depression=0.63, n_pulses=P)
     up, down = _trains(true, 2)
