@@ -199,7 +199,8 @@ def plot(h5_path, png_path) -> None:
     fig, ax = plt.subplots(len(groups), 2, figsize=(12, 4.2 * len(groups)), squeeze=False)
     for row, g in zip(ax, groups):
         plot_trains(row, d, g, "literature" if g.endswith("literature") else r.config["parameter_set"])
-    fig.suptitle(f"Fig. 2d-f: {r.config['scheme']} pulse trains, read at {r.config['V_read_V']} V")
+    fig.suptitle(f"Fig. 2d-f: {r.config['scheme']} pulse trains of {float(r.config['pulse_width_s']):g} s writes, "
+                 f"read at {r.config['V_read_V']} V")
     fig.tight_layout()
     fig.savefig(png_path, dpi=120)
     plt.close(fig)
