@@ -182,9 +182,10 @@ def width_section(directory: Path) -> list[str]:
     except ResultFileError as exc:
         print(f"warning: {exc}", file=sys.stderr)
         return []
+    from .nl_width import GROUPS
+
     d = r.data
-    groups = [(g, name) for g, name in (("/derived", "device"), ("/derived/reference", "reference device"))
-              if f"{g}/NL" in d]
+    groups = [(g, name) for g, name in GROUPS if f"{g}/NL" in d]
     widths = np.asarray(d["/derived/width_s"].values, dtype=float)
     out = ["", "## Fig. 2d scheme against the write-pulse width (`nl_width`; the paper fixes 1 ms)", "",
            "| quantity | " + " | ".join(f"{w:g} s" for w in widths) + " |",

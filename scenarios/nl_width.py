@@ -28,6 +28,8 @@ from .switching import DeviceRunner, join, parameter_sets
 
 NAME = "nl_width"
 DESCRIPTION = "NL of the Fig. 2d pulse scheme vs write-pulse width (device and reference device)"
+#: (group of the derived numbers, name) of each device in a result file
+GROUPS = (("/derived", "device"), ("/derived/reference", "reference device"))
 
 
 def config(quick: bool = False) -> dict:
@@ -86,15 +88,16 @@ def width_quantities(derived: str, widths_s, trains: list) -> dict:
 
 
 def run(cfg: dict, progress: bool = True) -> RunResult:
-    (_, params), = parameter_sets(dict(cfg, literature_comparison=False))
-    devices = [("", params)]
-    if cfg.get("reference"):
-        devices.append(("reference", params.replace(**{"vacancies.migration": False})))
     widths = [float(w) for w in cfg["widths_s"]]
     if not widths or min(widths) <= 0:
         raise ValueError(f"widths_s = {cfg['widths_s']!r}; allowed: a non-empty list of widths > 0 s")
     if int(cfg["cycles"]) < 2:
-        raise ValueError(f"cycles = {cfg['cycles']!r}; allowed: >= 2 (the last cycle's first steps need the one before)")
+        raise ValueError(f"cycles = {cfg['cycles']!r}; allowed: >= 2 (the last cycle's first steps need the "
+                         "cycle before)")
+    (_, params), = parameter_sets(dict(cfg, literature_comparison=False))
+    devices = [("", params)]
+    if cfg.get("reference"):
+        devices.append(("reference", params.replace(**{"vacancies.migration": False})))
     runner = DeviceRunner(params.domains.columns * int(cfg["cycles"]) * len(widths) * len(devices), NAME,
                           progress)
     data = {}
@@ -126,8 +129,7 @@ def run(cfg: dict, progress: bool = True) -> RunResult:
 def plot(h5_path, png_path) -> None:
     plt, r = open_result_for_plot(h5_path)
     d = r.data
-    groups = [(g, name) for g, name in (("/derived", "device"), ("/derived/reference", "reference device"))
-              if f"{g}/NL" in d]
+    groups = [(g, name) for g, name in GROUPS if f"{g}/NL" in d]
     fig, ax = plt.subplots(1, 3, figsize=(15, 4.4))
     for g, name in groups:
         w = np.asarray(d[f"{g}/width_s"].values)

@@ -646,6 +646,11 @@ def integrate(problem, t0: float, y0, t_end: float, *, rtol: float = 1e-6, atol=
     def snap_tol(t, s):
         return 64.0 * np.spacing(max(abs(t), abs(s)))
 
+    def reached(stop):
+        """The stop is within rounding of the current time, or closer to it than the step floor."""
+        local = stop - base
+        return local - tau <= max(snap_tol(tau, local), floor(tau))
+
     def fail_below_floor(tau, h, reason):
         stats.wall_time = time.perf_counter() - start
         raise SolverError(f"TR-BDF2 step size fell below the floor after {reason}", t=base + tau, h=h,
@@ -676,7 +681,7 @@ def integrate(problem, t0: float, y0, t_end: float, *, rtol: float = 1e-6, atol=
     i_stop = 0
     while True:
         # Stops reached (or within rounding of t): record outputs, restart at breakpoints.
-        while i_stop < len(stops) and (stops[i_stop] - base) - tau <= max(snap_tol(tau, stops[i_stop] - base), floor(tau)):
+        while i_stop < len(stops) and reached(stops[i_stop]):
             s = stops[i_stop]
             t, tau = s, s - base
             if s in out_set:
