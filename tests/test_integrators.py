@@ -346,7 +346,6 @@ def test_stops_closer_than_the_step_floor_are_merged():
     np.testing.assert_array_equal(r.t_out, [t_c, 4e-6])
 
 
-
 def test_a_late_breakpoint_resolves_a_fast_transient_like_an_early_one():
     # y' = k (H(t - t_s) - y), z' = k (H - y), k = 1e13 /s: after the jump y = 1 - exp(-k (t - t_s)) needs
     # steps of ~1e-15 s, and z -> 1 measures the area of the transient. Near t = 1e4 s absolute time resolves
