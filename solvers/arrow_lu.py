@@ -181,6 +181,36 @@ def band_solve(ab, kl, ku, ipiv, b):
 
 
 @numba.njit(cache=True)
+def band_solve_rows(ab, kl, ku, ipiv, B):
+    """Solve A X = B in place for every row of B (one right-hand side per row) with the factors of
+    :func:`band_factor`: each row sees the operations of :func:`band_solve` in the same order (the same
+    numbers), but the factors are read once for all rows."""
+    n = ab.shape[1]
+    m = B.shape[0]
+    kv = kl + ku
+    for j in range(n):
+        km = min(kl, n - 1 - j)
+        p = ipiv[j]
+        for k in range(m):
+            if p != j:
+                tmp = B[k, j]
+                B[k, j] = B[k, p]
+                B[k, p] = tmp
+            bj = B[k, j]
+            if bj != 0.0:
+                for i in range(1, km + 1):
+                    B[k, j + i] -= ab[kv + i, j] * bj
+    for j in range(n - 1, -1, -1):
+        top = max(0, j - kv)
+        for k in range(m):
+            B[k, j] /= ab[kv, j]
+            bj = B[k, j]
+            if bj != 0.0:
+                for i in range(top, j):
+                    B[k, i] -= ab[kv + i - j, j] * bj
+
+
+@numba.njit(cache=True)
 def arrow_factor(ab, kl, ku, ipiv, u, v, z, corner):
     """Factor the filled arrow storage: band LU of A, Z = A^-1 U (rows of z), the Schur complement
     S = D - V Z and its LU with partial pivoting (corner[:, b:2b], pivots in corner[:, 2b]). Returns 0, or a
@@ -192,12 +222,13 @@ def arrow_factor(ab, kl, ku, ipiv, u, v, z, corner):
     for k in range(b):
         for i in range(nb):
             z[k, i] = u[k, i]
-        band_solve(ab, kl, ku, ipiv, z[k])
+    band_solve_rows(ab, kl, ku, ipiv, z)
     for k in range(b):
         for m in range(b):
             s = corner[k, m]
             for i in range(nb):
-                s -= v[k, i] * z[m, i]
+                if v[k, i] != 0.0:             # the border rows are sparse; a zero term leaves s unchanged
+                    s -= v[k, i] * z[m, i]
             corner[k, b + m] = s
     for j in range(b):                          # dense LU of S in place, partial pivoting
         jp = j
@@ -234,7 +265,8 @@ def arrow_solve(ab, kl, ku, ipiv, v, z, corner, position, rhs, out):
     for k in range(b):
         s = w[nb + k]
         for i in range(nb):
-            s -= v[k, i] * w[i]
+            if v[k, i] != 0.0:
+                s -= v[k, i] * w[i]
         p[k] = s
     for j in range(b):                          # S p = s: the row interchanges, then L and U
         jp = int(corner[j, 2 * b])

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from ftjphys.column import ColumnModel, interleaved_order
 from ftjphys.electrostatics import vacancy_profile_m3
 from ftjphys.parameters import yang2022
-from solvers.arrow_lu import ArrowStructure, arrow_factor, arrow_fill, arrow_solve, arrow_solve_dense
+from solvers.arrow_lu import (ArrowStructure, arrow_factor, arrow_fill, arrow_solve, arrow_solve_dense,
+                              band_factor, band_solve, band_solve_rows)
 from solvers.column_newton import limit_update, pairwise_sum
 from solvers.errors import SolverError
 from solvers.integrators import _problem_engine, consistent_initial_state, integrate, trbdf2_step
@@ -77,6 +78,27 @@ def test_arrow_solve_equals_dense_solve(n, kl, ku, border, seed):
     assume(np.linalg.cond(A) < 1e6 and np.linalg.cond(A[np.ix_(band, band)]) < 1e6)
     assert info == 0
     assert np.max(np.abs(out - dense)) <= 1e-9 * max(1.0, np.max(np.abs(dense)))
+
+
+@settings(max_examples=30, deadline=None)
+@given(n=st.integers(2, 40), kl=st.integers(0, 5), ku=st.integers(0, 5), m=st.integers(1, 6),
+       seed=st.integers(0, 2**31))
+def test_band_solve_rows_is_band_solve_for_each_row(n, kl, ku, m, seed):
+    """The multi-right-hand-side solve gives every row the numbers of the single solve, bit for bit, with
+    rows that contain exact zeros (the sparse border columns) among them."""
+    rng = np.random.default_rng(seed)
+    ab = np.zeros((2 * kl + ku + 1, n), order="F")
+    for j in range(n):
+        for i in range(max(0, j - ku), min(n, j + kl + 1)):
+            ab[kl + ku + i - j, j] = rng.normal() + (3.0 if i == j else 0.0)
+    ipiv = np.zeros(n, dtype=np.int64)
+    assume(band_factor(ab, kl, ku, ipiv) == 0)
+    B = rng.normal(size=(m, n)) * (rng.uniform(size=(m, n)) < 0.6)
+    single = B.copy()
+    for row in single:
+        band_solve(ab, kl, ku, ipiv, row)
+    band_solve_rows(ab, kl, ku, ipiv, B)
+    assert np.array_equal(B, single)
 
 
 def test_singular_schur_complement_is_reported():
