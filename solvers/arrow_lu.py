@@ -219,16 +219,50 @@ def arrow_factor(ab, kl, ku, ipiv, u, v, z, corner):
     if info != 0:
         return info
     b, nb = u.shape
+    # border columns that equal an earlier one (the interface site classes enter the band only through
+    # their common charge) share its A^-1 U row: solve each distinct column once
+    first = np.empty(b, dtype=np.int64)
+    n_distinct = 0
     for k in range(b):
+        first[k] = k
+        for q in range(k):
+            if first[q] == q:
+                same = True
+                for i in range(nb):
+                    if u[k, i] != u[q, i]:
+                        same = False
+                        break
+                if same:
+                    first[k] = q
+                    break
+        if first[k] == k:
+            n_distinct += 1
+    distinct = np.empty((n_distinct, nb))
+    slot = np.empty(b, dtype=np.int64)
+    d = 0
+    for k in range(b):
+        if first[k] == k:
+            slot[k] = d
+            for i in range(nb):
+                distinct[d, i] = u[k, i]
+            d += 1
+    band_solve_rows(ab, kl, ku, ipiv, distinct)
+    for k in range(b):
+        row = slot[first[k]]
         for i in range(nb):
-            z[k, i] = u[k, i]
-    band_solve_rows(ab, kl, ku, ipiv, z)
+            z[k, i] = distinct[row, i]
+    nonzero = np.empty(nb, dtype=np.int64)
     for k in range(b):
+        n_nz = 0                               # the border rows are sparse; a zero term leaves s unchanged
+        for i in range(nb):
+            if v[k, i] != 0.0:
+                nonzero[n_nz] = i
+                n_nz += 1
         for m in range(b):
             s = corner[k, m]
-            for i in range(nb):
-                if v[k, i] != 0.0:             # the border rows are sparse; a zero term leaves s unchanged
-                    s -= v[k, i] * z[m, i]
+            for q in range(n_nz):
+                i = nonzero[q]
+                s -= v[k, i] * z[m, i]
             corner[k, b + m] = s
     for j in range(b):                          # dense LU of S in place, partial pivoting
         jp = j

@@ -101,6 +101,24 @@ def test_band_solve_rows_is_band_solve_for_each_row(n, kl, ku, m, seed):
     assert np.array_equal(B, single)
 
 
+def test_equal_border_columns_are_solved_once_and_still_exactly():
+    """Border columns with equal entries (as the interface site classes give) share one A^-1 U row; the
+    solution still equals the dense solve."""
+    rng = np.random.default_rng(5)
+    n, kl, ku, border = 40, 3, 4, 4
+    rows, cols, order = _arrow_pattern(n, kl, ku, border, rng)
+    s = ArrowStructure(rows, cols, n, order, border)
+    vals = rng.normal(size=rows.size)
+    column = s.kind == 1
+    vals[column] = np.sin(1.0 + s.row[column])             # the same value in every border column of a row
+    vals[column & (s.col == n - 1)] *= 2.0                  # ... except the last border column
+    c, mass, rhs = rng.uniform(0.5, 2.0, n), rng.uniform(0.0, 1.0, n), rng.normal(size=n)
+    info, out = _solve(s, vals, c, mass, rhs)
+    assert info == 0
+    dense = arrow_solve_dense(s, vals, c, mass, rhs)
+    assert np.max(np.abs(out - dense)) <= 1e-9 * max(1.0, np.max(np.abs(dense)))
+
+
 def test_singular_schur_complement_is_reported():
     """A border that repeats another border unknown's row and column (a singular matrix with a regular
     band) gives -1, never a solution."""
