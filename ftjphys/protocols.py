@@ -659,6 +659,8 @@ class Waveform:
                              f"[{t[0]:g}, {t[-1]:g}] s")
         object.__setattr__(self, "t_s", t)
         object.__setattr__(self, "V_V", V)
+        object.__setattr__(self, "_t_first_s", float(t[0]))
+        object.__setattr__(self, "_t_last_s", float(t[-1]))
         object.__setattr__(self, "sample_times_s", s)
         reads = tuple(ReadWindow(*w) for w in self.read_windows)
         for w in reads:
@@ -679,6 +681,11 @@ class Waveform:
     def V_at(self, t):
         """V at time(s) ``t`` (scalar or array): the corner value at a corner, exact linear interpolation
         between corners. ValueError for NaN or for times outside [t_s[0], t_s[-1]]."""
+        if isinstance(t, float):               # the integrator's calls: one float per stage, the fast path
+            if not (self._t_first_s <= t <= self._t_last_s):
+                raise ValueError(f"t = {t!r} s is outside the waveform; allowed: "
+                                 f"[{self._t_first_s:g}, {self._t_last_s:g}] s")
+            return float(np.interp(t, self.t_s, self.V_V))
         tt = np.asarray(t, dtype=float)
         bad = ~((tt >= self.t_s[0]) & (tt <= self.t_s[-1]))
         if np.any(bad):

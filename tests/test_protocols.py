@@ -210,6 +210,8 @@ def test_V_at_exact_at_corners_and_linear_between(steps, fracs):
 def test_V_at_outside_and_scalar():
     wf = compile1(Pulse(1.0, 1e-6))
     assert isinstance(wf.V_at(5e-7), float)
+    ts = np.linspace(0.0, wf.duration_s, 101)
+    assert [wf.V_at(float(t)) for t in ts] == wf.V_at(ts).tolist()   # the scalar path gives the same numbers
     for bad in (-1e-12, wf.t_s[-1] * (1 + 1e-9), math.nan):
         with pytest.raises(ValueError, match="outside the waveform"):
             wf.V_at(bad)
