@@ -211,16 +211,11 @@ def band_solve_rows(ab, kl, ku, ipiv, B):
 
 
 @numba.njit(cache=True)
-def arrow_factor(ab, kl, ku, ipiv, u, v, z, corner):
-    """Factor the filled arrow storage: band LU of A, Z = A^-1 U (rows of z), the Schur complement
-    S = D - V Z and its LU with partial pivoting (corner[:, b:2b], pivots in corner[:, 2b]). Returns 0, or a
-    nonzero code for a zero band pivot (k + 1) or a singular Schur complement (-1)."""
-    info = band_factor(ab, kl, ku, ipiv)
-    if info != 0:
-        return info
+def border_solve(ab, kl, ku, ipiv, u, z):
+    """Z = A^-1 U, one row of ``z`` per border column (row of ``u``), with the band factors. A column equal
+    to an earlier one (the interface site classes enter the band only through their common charge) shares
+    its row: each distinct column is solved once, all of them in one pass (:func:`band_solve_rows`)."""
     b, nb = u.shape
-    # border columns that equal an earlier one (the interface site classes enter the band only through
-    # their common charge) share its A^-1 U row: solve each distinct column once
     first = np.empty(b, dtype=np.int64)
     n_distinct = 0
     for k in range(b):
@@ -251,6 +246,18 @@ def arrow_factor(ab, kl, ku, ipiv, u, v, z, corner):
         row = slot[first[k]]
         for i in range(nb):
             z[k, i] = distinct[row, i]
+
+
+@numba.njit(cache=True)
+def arrow_factor(ab, kl, ku, ipiv, u, v, z, corner):
+    """Factor the filled arrow storage: band LU of A, Z = A^-1 U (rows of z), the Schur complement
+    S = D - V Z and its LU with partial pivoting (corner[:, b:2b], pivots in corner[:, 2b]). Returns 0, or a
+    nonzero code for a zero band pivot (k + 1) or a singular Schur complement (-1)."""
+    info = band_factor(ab, kl, ku, ipiv)
+    if info != 0:
+        return info
+    b, nb = u.shape
+    border_solve(ab, kl, ku, ipiv, u, z)
     nonzero = np.empty(nb, dtype=np.int64)
     for k in range(b):
         n_nz = 0                               # the border rows are sparse; a zero term leaves s unchanged
