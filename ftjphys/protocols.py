@@ -683,17 +683,17 @@ class Waveform:
         between corners. ValueError for NaN or for times outside [t_s[0], t_s[-1]]."""
         if isinstance(t, float):               # the integrator's calls: one float per stage, the fast path
             if not (self._t_first_s <= t <= self._t_last_s):
-                raise ValueError(f"t = {t!r} s is outside the waveform; allowed: "
-                                 f"[{self._t_first_s:g}, {self._t_last_s:g}] s")
+                raise self._outside(t)
             return float(np.interp(t, self.t_s, self.V_V))
         tt = np.asarray(t, dtype=float)
         bad = ~((tt >= self.t_s[0]) & (tt <= self.t_s[-1]))
         if np.any(bad):
-            first = tt[bad].flat[0] if tt.ndim else tt
-            raise ValueError(f"t = {float(first)!r} s is outside the waveform; allowed: "
-                             f"[{self.t_s[0]:g}, {self.t_s[-1]:g}] s")
+            raise self._outside(float(tt[bad].flat[0] if tt.ndim else tt))
         out = np.interp(tt, self.t_s, self.V_V)
         return float(out) if tt.ndim == 0 else out
+
+    def _outside(self, t: float) -> ValueError:
+        return ValueError(f"t = {t!r} s is outside the waveform; allowed: [{self._t_first_s:g}, {self._t_last_s:g}] s")
 
     def next_breakpoint(self, t: float) -> Optional[float]:
         """The first corner time strictly after ``t``; None at or after the last corner."""

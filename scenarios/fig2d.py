@@ -101,13 +101,23 @@ def run_trains(runner: DeviceRunner, params, cfg: dict, label: str = "") -> dict
             "Ps_C_per_m2": film_landau(params).spontaneous_polarization_C_per_m2()}
 
 
+def train_summary(G_S) -> dict:
+    """Figures of merit of trains G[cycle, 2P]: eq. (1) per cycle (``NL_cycles``), the window of the
+    cycle-mean train (``G_min_S``, ``G_max_S``) and the step statistics of both branches."""
+    G = np.asarray(G_S, dtype=float)
+    mean_train = G.mean(axis=0)
+    pot, dep = step_statistics(G)
+    return {"NL_cycles": np.atleast_1d(paper_nl(G)), "G_min_S": float(mean_train.min()),
+            "G_max_S": float(mean_train.max()), "potentiation": pot, "depression": dep}
+
+
 def train_quantities(prefix: str, derived: str, res: dict) -> dict:
     """Datasets of one device's trains under ``prefix`` and its figures of merit under ``derived``."""
     G = res["G_S"]
     n_cycles, n = G.shape
-    nl = paper_nl(G)
-    mean_train = G.mean(axis=0)
-    pot, dep = step_statistics(G)
+    summary = train_summary(G)
+    nl = summary["NL_cycles"]
+    pot, dep = summary["potentiation"], summary["depression"]
     out = {
         f"{prefix}/cycle": Quantity(np.arange(n_cycles), "1", "cycle number", ("cycle",)),
         f"{prefix}/pulse_index": Quantity(np.arange(n), "1", "pulse number in the cycle", ("pulse_index",)),
@@ -125,8 +135,8 @@ def train_quantities(prefix: str, derived: str, res: dict) -> dict:
         f"{derived}/NL_switched_fraction": Quantity(
             float(np.mean(paper_nl(np.clip((res["P"] / res["Ps_C_per_m2"] + 1.0) / 2.0, 0.0, 1.0).mean(axis=1)))),
             "1", "paper eq. (1) of the ensemble's switched fraction (column mean of (P/Ps + 1)/2), mean over cycles"),
-        f"{derived}/G_min_S": Quantity(float(mean_train.min()), "S", "lowest conductance of the cycle-mean train"),
-        f"{derived}/G_max_S": Quantity(float(mean_train.max()), "S", "highest conductance of the cycle-mean train"),
+        f"{derived}/G_min_S": Quantity(summary["G_min_S"], "S", "lowest conductance of the cycle-mean train"),
+        f"{derived}/G_max_S": Quantity(summary["G_max_S"], "S", "highest conductance of the cycle-mean train"),
     }
     for name, st in (("potentiation", pot), ("depression", dep)):
         out.update({

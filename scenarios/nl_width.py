@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ftjphys.plasticity import paper_nl, split_branches, step_statistics
+from ftjphys.plasticity import split_branches
 
 from . import fig2d
 from .common import open_result_for_plot, parameter_quantities
@@ -59,15 +59,13 @@ def width_quantities(derived: str, widths_s, trains: list) -> dict:
     nl, nl_last, g_min, g_max, dg_up, dg_down, sh_up, sh_down = ([] for _ in range(8))
     for res in trains:
         G = res["G_S"]
-        nl_cycles = np.atleast_1d(paper_nl(G))
-        nl.append(float(nl_cycles.mean()))
-        nl_last.append(float(nl_cycles[-1]))
-        mean_train = G.mean(axis=0)
-        g_min.append(float(mean_train.min()))
-        g_max.append(float(mean_train.max()))
-        pot, dep = step_statistics(G)
-        dg_up.append(pot.mean_S)
-        dg_down.append(dep.mean_S)
+        summary = fig2d.train_summary(G)
+        nl.append(float(summary["NL_cycles"].mean()))
+        nl_last.append(float(summary["NL_cycles"][-1]))
+        g_min.append(summary["G_min_S"])
+        g_max.append(summary["G_max_S"])
+        dg_up.append(summary["potentiation"].mean_S)
+        dg_down.append(summary["depression"].mean_S)
         up, down = first_step_shares(G)
         sh_up.append(up)
         sh_down.append(down)
