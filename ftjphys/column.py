@@ -437,7 +437,8 @@ def interleaved_order(layout: Layout) -> np.ndarray:
     node of their layer) and P (its bound charge and Landau-Khalatnikov field reach every ferroelectric
     node). The Newton matrix is then banded apart from the rows and columns of the last
     :func:`border_size` unknowns (:mod:`solvers.arrow_lu`); psi_i after the densities of node i keeps the
-    lower bandwidth (the factorization's cost) small."""
+    lower bandwidth (the factorization's cost) small. The solver takes the T_k,i out of this order and
+    eliminates them first (:func:`local_unknowns`)."""
     L = layout
     order = []
     for i in range(L.n_fe):
@@ -455,6 +456,14 @@ def border_size(layout: Layout) -> int:
     return layout.n_exchange + 1
 
 
+def local_unknowns(layout: Layout) -> np.ndarray:
+    """The trapped densities T_k,i: each couples only to N_i and the potentials around node i, never to
+    another trap class or node, so the arrow solver eliminates them node by node before the band LU
+    (:mod:`solvers.arrow_lu`, static condensation)."""
+    L = layout
+    return np.arange(L.N.stop, L.N.stop + L.n_fe * L.n_traps, dtype=np.int64)
+
+
 class StageSolver:
     """The integrator's hook for the compiled stage Newton of one column: ``newton`` solves a stage,
     ``solve`` applies the kept factors (the error filter), ``step`` takes a whole TR-BDF2 step
@@ -468,7 +477,7 @@ class StageSolver:
         y[L.psi] = model.es.initial_guess(0.0)
         model._evaluate(0.0, y)                       # fixes the COO pattern
         rows, cols, vals = model._coo
-        self.structure = ArrowStructure(rows, cols, L.size, interleaved_order(L), border_size(L))
+        self.structure = ArrowStructure(rows, cols, L.size, interleaved_order(L), border_size(L), local_unknowns(L))
         self.workspace = self.structure.workspace()
         self.f = np.empty(L.size)
         self.info = np.zeros(6)
@@ -481,21 +490,19 @@ class StageSolver:
         st = self.structure
         # kernel arguments that do not change from call to call, bound once (the kernels run every step)
         self._structure_args = (L.n_nodes, L.n_fe, L.n_traps, L.n_exchange, model._column_constants, st.kind,
-                                st.row, st.col, st.row_original, st.position, st.kl, st.ku)
+                                st.row, st.col, st.row_original, st.position, st.kl, st.ku, st.pairs,
+                                st.local_columns, st.local_rows)
         self._evaluation_args = (self.f, rows, cols, vals, model._r, model._ab)
 
     def newton(self, t, guess, c, b, w, newton_tol, max_iter, use_factors, reuse):
         """Solve the stage from ``guess``; returns (y, status, info) (status: :data:`STATUS` codes)."""
-        m, L, st = self.model, self.model.layout, self.structure
+        m, L = self.model, self.model.layout
         y = np.array(guess, dtype=float)
-        ab, ipiv, u, v, z, corner = self.workspace
-        rows, cols, vals = m._coo
         status = stage_newton(y, np.ascontiguousarray(c, dtype=float), np.ascontiguousarray(b, dtype=float),
                               m.mass, np.ascontiguousarray(w, dtype=float), float(newton_tol), int(max_iter),
                               bool(use_factors and self.has_factors), bool(reuse), L.n_nodes, L.n_fe, L.n_traps,
-                              L.n_exchange, m.es.kernel_constants(float(m.bias_V(t))), m._column_constants,
-                              st.kind, st.row, st.col, st.row_original, st.position, st.kl, st.ku,
-                              ab, ipiv, u, v, z, corner, self.f, rows, cols, vals, m._r, m._ab, self.info)
+                              L.n_exchange, m.es.kernel_constants(float(m.bias_V(t))), *self._structure_args[4:],
+                              *self.workspace, *self._evaluation_args, self.info)
         if self.info[1] > 0:                           # refactored: keep unless the factors are unusable
             self.has_factors = status != SINGULAR
         return y, status, self.info
@@ -538,9 +545,10 @@ class StageSolver:
         return out
 
     def solve(self, rhs):
-        ab, ipiv, u, v, z, corner = self.workspace
-        out = np.empty(self.structure.n)
-        arrow_solve(ab, self.structure.kl, self.structure.ku, ipiv, v, z, corner, self.structure.position,
+        ab, ipiv, u, v, z, corner, lvals = self.workspace
+        st = self.structure
+        out = np.empty(st.n)
+        arrow_solve(ab, st.kl, st.ku, ipiv, v, z, corner, st.position, st.local_columns, st.local_rows, lvals,
                     np.ascontiguousarray(rhs, dtype=float), out)
         return out
 

@@ -15,6 +15,16 @@ storage and algorithm: Golub & Van Loan, Matrix Computations, 4th ed., §4.3.5):
 work instead of the general sparse LU's symbolic analysis and fill-in bookkeeping; the b x b Schur
 complement by dense LU with partial pivoting.
 
+Local unknowns (optional) are eliminated before that (static condensation): unknowns that couple to no
+other local unknown, such as the trapped-vacancy densities of a node, which only see the node's own
+mobile density and potentials. With x_L the local and x_K the kept unknowns and D = A_LL diagonal,
+
+    S = A_KK - A_KL D^-1 A_LK,   S x_K = r_K - A_KL D^-1 r_L,   x_L = D^-1 (r_L - A_LK x_K),
+
+and S, whose fill stays within the kept unknowns' neighbours, is the arrow matrix factored above. In the
+column, the five trap classes per node make 5/7 of the unknowns: interleaved with them the band is 7
+wide below the diagonal, without them 3.
+
 :class:`ArrowStructure` maps a fixed COO pattern (duplicates allowed) onto this storage once;
 :func:`arrow_factor` / :func:`arrow_solve` are numba kernels (pure functions of arrays);
 :func:`arrow_solve_dense` is their plain numpy twin for the tests.
@@ -25,81 +35,131 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-BAND, BORDER_COLUMN, BORDER_ROW, CORNER = 0, 1, 2, 3
+BAND, BORDER_COLUMN, BORDER_ROW, CORNER, LOCAL_DIAGONAL, LOCAL_COLUMN, LOCAL_ROW = range(7)
 
 
 class ArrowStructure:
     """Where each COO entry of an n x n pattern goes in the arrow storage.
 
-    ``order``: the new position of every unknown as a permutation (order[k] = old index of new index k);
-    its last ``border`` elements are the border unknowns. kl/ku are the band's lower/upper bandwidths after
-    reordering.
+    ``order``: the new position of every unknown as a permutation (order[k] = old index of new index k).
+    ``local``: unknowns to eliminate first (module docstring); the pattern must not couple two of them. The
+    others keep their relative place in ``order``, and the last ``border`` of them are the border unknowns.
+    kl/ku are the bandwidths of the kept unknowns' band after reordering and elimination.
+
+    Entry kinds: BAND, BORDER_COLUMN, BORDER_ROW, CORNER (``row``/``col``: arrow positions of the kept
+    unknowns), LOCAL_DIAGONAL, LOCAL_COLUMN (a kept row, a local column) and LOCAL_ROW (``row``/``col``:
+    the local index for a local unknown). ``position``: arrow position of each kept unknown, n_kept + l of
+    the l-th local one. The numeric work array of :meth:`workspace`, ``lvals``, holds D (first n_local
+    values) and then the scaled value of every entry (slot n_local + e). ``pairs`` (slot of an A_KL entry,
+    slot of an A_LK entry, local index, kept row, kept column): the terms of A_KL D^-1 A_LK;
+    ``local_columns`` (slot, kept row, local index) and ``local_rows`` (slot, local index, kept column):
+    the entries the solve applies.
     """
 
-    def __init__(self, rows, cols, n: int, order, border: int = 1):
+    def __init__(self, rows, cols, n: int, order, border: int = 1, local=()):
         rows = np.asarray(rows, dtype=np.int64)
         cols = np.asarray(cols, dtype=np.int64)
         order = np.asarray(order, dtype=np.int64)
+        local = np.asarray(local, dtype=np.int64).ravel()
         if sorted(order.tolist()) != list(range(n)):
             raise ValueError(f"order must be a permutation of range({n})")
-        if not 1 <= border < n:
-            raise ValueError(f"border = {border!r}; allowed: 1 .. n - 1 = {n - 1}")
+        if np.unique(local).size != local.size or np.any((local < 0) | (local >= n)):
+            raise ValueError(f"local must be distinct unknowns of range({n}); got {local.tolist()!r}")
+        n_local = local.size
+        if not 1 <= border < n - n_local:
+            raise ValueError(f"border = {border!r}; allowed: 1 .. n - n_local - 1 = {n - n_local - 1}")
+        is_local = np.zeros(n, dtype=bool)
+        is_local[local] = True
+        if np.any(is_local[rows] & is_local[cols] & (rows != cols)):
+            raise ValueError("the pattern couples two local unknowns: they cannot be eliminated one by one")
         self.n = int(n)
         self.border = int(border)
-        self.order = order
+        self.n_local = int(n_local)
+        kept_order = order[~is_local[order]]
+        self.order = np.concatenate((kept_order, local))
         self.position = np.empty(n, dtype=np.int64)
-        self.position[order] = np.arange(n)
+        self.position[self.order] = np.arange(n)
+        nk = n - n_local
+        nb = nk - border                             # size of the banded block
         pr, pc = self.position[rows], self.position[cols]
-        nb = n - border                              # size of the banded block
-        in_band = (pr < nb) & (pc < nb)
-        self.kl = int(np.max(pr[in_band] - pc[in_band], initial=0))
-        self.ku = int(np.max(pc[in_band] - pr[in_band], initial=0))
-        self.kind = np.where(in_band, BAND,
-                             np.where((pr < nb) & (pc >= nb), BORDER_COLUMN,
-                                      np.where((pr >= nb) & (pc < nb), BORDER_ROW, CORNER))).astype(np.int64)
-        self.row = pr
-        self.col = pc
+        lr, lc = pr >= nk, pc >= nk
+        kind = np.where(lr & lc, LOCAL_DIAGONAL, np.where(lc, LOCAL_COLUMN, np.where(lr, LOCAL_ROW, -1)))
+        kind = np.where(kind >= 0, kind, np.where((pr < nb) & (pc < nb), BAND,
+                        np.where((pr < nb) & (pc >= nb), BORDER_COLUMN,
+                                 np.where((pr >= nb) & (pc < nb), BORDER_ROW, CORNER))))
+        self.kind = kind.astype(np.int64)
+        self.row = np.where(lr, pr - nk, pr)
+        self.col = np.where(lc, pc - nk, pc)
         self.row_original = rows
+        self.col_original = cols
+        # the terms of A_KL D^-1 A_LK: every kept-row entry of a local column against every kept-column
+        # entry of its row (duplicate entries give duplicate terms; their sum is the product of sums)
+        e_col = np.flatnonzero(self.kind == LOCAL_COLUMN)
+        e_row = np.flatnonzero(self.kind == LOCAL_ROW)
+        by_local = {}
+        for e in e_row:
+            by_local.setdefault(int(self.row[e]), []).append(int(e))
+        pairs = [(n_local + int(ec), n_local + er, int(self.col[ec]), int(self.row[ec]), int(self.col[er]))
+                 for ec in e_col for er in by_local.get(int(self.col[ec]), ())]
+        self.pairs = np.array(pairs, dtype=np.int64).reshape(-1, 5)
+        self.local_columns = np.column_stack((n_local + e_col, self.row[e_col], self.col[e_col])).astype(np.int64)
+        self.local_rows = np.column_stack((n_local + e_row, self.row[e_row], self.col[e_row])).astype(np.int64)
+        band_r = np.concatenate((pr[self.kind == BAND], self.pairs[:, 3]))
+        band_c = np.concatenate((pc[self.kind == BAND], self.pairs[:, 4]))
+        in_band = (band_r < nb) & (band_c < nb)
+        self.kl = int(np.max(band_r[in_band] - band_c[in_band], initial=0))
+        self.ku = int(np.max(band_c[in_band] - band_r[in_band], initial=0))
 
     def workspace(self):
-        """Fresh storage (ab, ipiv, u, v, z, corner) for :func:`arrow_factor`: u, v, z hold the border
+        """Fresh storage (ab, ipiv, u, v, z, corner, lvals) for :func:`arrow_factor`: u, v, z hold the border
         columns, rows and A^-1 U one per row (b x nb); corner is b x (2b + 1): D, the LU of the Schur
-        complement and its pivots."""
-        b, nb = self.border, self.n - self.border
+        complement and its pivots; lvals the local unknowns' diagonal and the entries that couple them."""
+        b, nb = self.border, self.n - self.n_local - self.border
         return (np.zeros((2 * self.kl + self.ku + 1, nb), order="F"), np.zeros(nb, dtype=np.int64), np.zeros((b, nb)),
-                np.zeros((b, nb)), np.zeros((b, nb)), np.zeros((b, 2 * b + 1)))
+                np.zeros((b, nb)), np.zeros((b, nb)), np.zeros((b, 2 * b + 1)),
+                np.zeros(self.n_local + self.kind.size))
 
 
 @numba.njit(cache=True)
-def arrow_fill(vals, c, mass, kind, row, col, row_original, position, kl, ku, ab, u, v, corner):
+def arrow_fill(vals, c, mass, kind, row, col, row_original, position, kl, ku, ab, u, v, corner, lvals):
     """Fill the arrow storage with M - diag(c) J: J given by its COO values ``vals`` (``kind``/``row``/
     ``col``/``row_original`` from :class:`ArrowStructure`), c and the diagonal mass M per unknown in the
-    original order (``position`` maps original -> reordered). The kl fill-in rows are zeroed."""
-    nb = u.shape[1]
+    original order (``position`` maps original -> reordered). The kl fill-in rows are zeroed. The local
+    unknowns' entries go to ``lvals`` (their elimination is part of :func:`arrow_factor`)."""
+    b, nb = u.shape
+    nk = nb + b
+    n_local = lvals.size - vals.size
     ab[:, :] = 0.0
     u[:, :] = 0.0
     v[:, :] = 0.0
     corner[:, :] = 0.0
+    lvals[:n_local] = 0.0
     offset = kl + ku
     for e in range(vals.size):
         i = row[e]
         j = col[e]
         scale = -c[row_original[e]] * vals[e]
         k = kind[e]
-        if k == 0:
+        if k == BAND:
             ab[offset + i - j, j] += scale
-        elif k == 1:
+        elif k == BORDER_COLUMN:
             u[j - nb, i] += scale
-        elif k == 2:
+        elif k == BORDER_ROW:
             v[i - nb, j] += scale
-        else:
+        elif k == CORNER:
             corner[i - nb, j - nb] += scale
+        elif k == LOCAL_DIAGONAL:
+            lvals[i] += scale
+        else:
+            lvals[n_local + e] = scale
     for old in range(position.size):
         p = position[old]
         if p < nb:
             ab[offset, p] += mass[old]
-        else:
+        elif p < nk:
             corner[p - nb, p - nb] += mass[old]
+        else:
+            lvals[p - nk] += mass[old]
 
 
 @numba.njit(cache=True)
@@ -249,14 +309,32 @@ def border_solve(ab, kl, ku, ipiv, u, z):
 
 
 @numba.njit(cache=True)
-def arrow_factor(ab, kl, ku, ipiv, u, v, z, corner):
-    """Factor the filled arrow storage: band LU of A, Z = A^-1 U (rows of z), the Schur complement
-    S = D - V Z and its LU with partial pivoting (corner[:, b:2b], pivots in corner[:, 2b]). Returns 0, or a
-    nonzero code for a zero band pivot (k + 1) or a singular Schur complement (-1)."""
+def arrow_factor(ab, kl, ku, ipiv, u, v, z, corner, pairs, lvals):
+    """Factor the filled arrow storage: elimination of the local unknowns (``pairs`` of
+    :class:`ArrowStructure`: A_KK -= A_KL D^-1 A_LK), band LU of A, Z = A^-1 U (rows of z), the Schur
+    complement S = D - V Z and its LU with partial pivoting (corner[:, b:2b], pivots in corner[:, 2b]).
+    Returns 0, or a nonzero code for a zero band pivot (k + 1), a singular Schur complement (-1) or a
+    zero local pivot (-2)."""
+    b, nb = u.shape
+    offset = kl + ku
+    for q in range(pairs.shape[0]):
+        d = lvals[pairs[q, 2]]
+        if d == 0.0 or not np.isfinite(d):
+            return -2
+        term = -lvals[pairs[q, 0]] * lvals[pairs[q, 1]] / d
+        i = pairs[q, 3]
+        j = pairs[q, 4]
+        if i < nb and j < nb:
+            ab[offset + i - j, j] += term
+        elif i < nb:
+            u[j - nb, i] += term
+        elif j < nb:
+            v[i - nb, j] += term
+        else:
+            corner[i - nb, j - nb] += term
     info = band_factor(ab, kl, ku, ipiv)
     if info != 0:
         return info
-    b, nb = u.shape
     border_solve(ab, kl, ku, ipiv, u, z)
     nonzero = np.empty(nb, dtype=np.int64)
     for k in range(b):
@@ -294,13 +372,18 @@ def arrow_factor(ab, kl, ku, ipiv, u, v, z, corner):
 
 
 @numba.njit(cache=True)
-def arrow_solve(ab, kl, ku, ipiv, v, z, corner, position, rhs, out):
+def arrow_solve(ab, kl, ku, ipiv, v, z, corner, position, local_columns, local_rows, lvals, rhs, out):
     """x = (arrow matrix)^-1 rhs with the factors of :func:`arrow_factor`; ``rhs`` and ``out`` in the
-    original unknown order (``position`` maps original -> reordered)."""
+    original unknown order (``position`` maps original -> reordered; the local unknowns last, eliminated
+    through ``local_columns``/``local_rows`` of :class:`ArrowStructure`)."""
     b, nb = z.shape
-    w = np.empty(nb + b)
+    nk = nb + b
+    w = np.empty(position.size)
     for old in range(position.size):
         w[position[old]] = rhs[old]
+    for q in range(local_columns.shape[0]):      # r_K - A_KL D^-1 r_L
+        l = local_columns[q, 2]
+        w[local_columns[q, 1]] -= lvals[local_columns[q, 0]] * w[nk + l] / lvals[l]
     band_solve(ab, kl, ku, ipiv, w[:nb])
     p = np.empty(b)
     for k in range(b):
@@ -327,6 +410,10 @@ def arrow_solve(ab, kl, ku, ipiv, v, z, corner, position, rhs, out):
         for i in range(nb):
             w[i] -= z[k, i] * pk
         w[nb + k] = pk
+    for q in range(local_rows.shape[0]):         # x_L = D^-1 (r_L - A_LK x_K)
+        w[nk + local_rows[q, 1]] -= lvals[local_rows[q, 0]] * w[local_rows[q, 2]]
+    for l in range(position.size - nk):
+        w[nk + l] /= lvals[l]
     for old in range(position.size):
         out[old] = w[position[old]]
 
@@ -334,7 +421,6 @@ def arrow_solve(ab, kl, ku, ipiv, v, z, corner, position, rhs, out):
 def arrow_solve_dense(structure: ArrowStructure, vals, c, mass, rhs):
     """Plain numpy twin: assemble M - diag(c) J densely in the original order and solve."""
     A = np.diag(np.asarray(mass, dtype=float)).copy()
-    rows = structure.order[structure.row]
-    cols = structure.order[structure.col]
+    rows, cols = structure.row_original, structure.col_original
     np.add.at(A, (rows, cols), -np.asarray(c)[rows] * np.asarray(vals))
     return np.linalg.solve(A, rhs)

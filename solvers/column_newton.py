@@ -28,14 +28,15 @@ import numpy as np
 
 from .arrow_lu import arrow_factor, arrow_fill, arrow_solve
 from .column_kernel import column_rhs_numba
-from .integrators import A_BDF, A_TR, B_GAMMA, B_N, ERROR_CONSTANT, GAMMA, STAGE_PAST_POLE
+from .integrators import (A_BDF, A_TR, B_GAMMA, B_N, ERROR_CONSTANT, GAMMA, NEWTON_STALL_COUNT, NEWTON_STALL_RATIO,
+                          STAGE_PAST_POLE, STAGE_STALLS)
 from .poisson import assemble_numba
 
 #: potential updates up to this many thermal voltages are taken whole; beyond, the excess is log-compressed
 #: (keeps the exponential carrier densities of a far-off iterate in range without slowing small updates)
 PSI_UNDAMPED_VT = 10.0
 
-CONVERGED, DIVERGED, NOT_CONVERGED, RESIDUAL_NOT_FINITE, SINGULAR, UPDATE_NOT_FINITE, PAST_POLE = range(7)
+CONVERGED, DIVERGED, NOT_CONVERGED, RESIDUAL_NOT_FINITE, SINGULAR, UPDATE_NOT_FINITE, PAST_POLE, STALLS = range(8)
 STATUS = {
     CONVERGED: "converged",
     DIVERGED: "Newton diverges",
@@ -44,6 +45,7 @@ STATUS = {
     SINGULAR: "Newton matrix is singular",
     UPDATE_NOT_FINITE: "Newton update is not finite",
     PAST_POLE: STAGE_PAST_POLE,
+    STALLS: STAGE_STALLS,
 }
 
 
@@ -132,8 +134,8 @@ def column_limit_update(y, dy, n, nf, K, cc):
 
 @numba.njit(cache=True)
 def stage_newton(y, c, b, mass, w, newton_tol, max_iter, have_factors, reuse, n, nf, K, J, pc, cc,
-                 kind, row, col, row_original, position, kl, ku, ab, ipiv, u, v, z, corner,
-                 f, rows, cols, vals, r, abp, info):
+                 kind, row, col, row_original, position, kl, ku, pairs, local_columns, local_rows,
+                 ab, ipiv, u, v, z, corner, lvals, f, rows, cols, vals, r, abp, info):
     """Solve M y - c f(y) - b = 0 in place from the guess ``y``.
 
     ``have_factors``: the workspace holds factors of a Newton matrix with this c (simplified Newton
@@ -145,7 +147,9 @@ def stage_newton(y, c, b, mass, w, newton_tol, max_iter, have_factors, reuse, n,
     were made from, puts a differential row beyond the stage pole (:func:`past_pole`): a root there is not
     the continuation of the step's solution, and with factors past the pole a small update does not mean
     convergence (their pivot can exceed the local one by orders of magnitude). Kept factors come from a
-    converged stage, hence are not past the pole. Returns a status code (module docstring).
+    converged stage, hence are not past the pole. Two consecutive full Newton iterations that shrink the
+    update by less than ``NEWTON_STALL_RATIO`` end the stage (STALLS), as in the integrator's Python
+    Newton. Returns a status code (module docstring).
     """
     size = y.size
     R = np.empty(size)
@@ -153,6 +157,7 @@ def stage_newton(y, c, b, mass, w, newton_tol, max_iter, have_factors, reuse, n,
     diag = np.empty(size)
     fresh = not have_factors
     factors_pole = -1                      # past_pole of the factors in use
+    stalls = 0                             # consecutive full Newton iterations that hardly contract
     prev = np.inf
     n_lu = 0
     n_f = 0
@@ -178,15 +183,16 @@ def stage_newton(y, c, b, mass, w, newton_tol, max_iter, have_factors, reuse, n,
             res = np.inf
             status = RESIDUAL_NOT_FINITE
             break
-        if fresh or not reuse:
-            arrow_fill(vals, c, mass, kind, row, col, row_original, position, kl, ku, ab, u, v, corner)
+        full = fresh or not reuse
+        if full:
+            arrow_fill(vals, c, mass, kind, row, col, row_original, position, kl, ku, ab, u, v, corner, lvals)
             n_lu += 1
-            if arrow_factor(ab, kl, ku, ipiv, u, v, z, corner) != 0:
+            if arrow_factor(ab, kl, ku, ipiv, u, v, z, corner, pairs, lvals) != 0:
                 status = SINGULAR
                 break
             fresh = False
             factors_pole = past_pole(c, mass, rows, cols, vals, n_entries, diag)
-        arrow_solve(ab, kl, ku, ipiv, v, z, corner, position, R, dy)
+        arrow_solve(ab, kl, ku, ipiv, v, z, corner, position, local_columns, local_rows, lvals, R, dy)
         s2 = 0.0
         best = -1.0
         for i in range(size):
@@ -214,6 +220,13 @@ def stage_newton(y, c, b, mass, w, newton_tol, max_iter, have_factors, reuse, n,
             break
         if it >= 2 and upd > 2.0 * prev:
             status = DIVERGED
+            break
+        if full and it >= 2 and upd > NEWTON_STALL_RATIO * prev:
+            stalls += 1
+        else:
+            stalls = 0
+        if stalls >= NEWTON_STALL_COUNT:
+            status = STALLS
             break
         if reuse and it >= 2 and upd > 0.3 * prev:
             fresh = True                   # slow contraction: refactor at the current iterate
@@ -299,8 +312,8 @@ def pairwise_sum(a, start, n):
 
 @numba.njit(cache=True)
 def _stage_attempts(y, guess, c, b, mass, w, key, newton_tol, max_iter, reuse, same_rtol, state, counts, n, nf,
-                    K, J, pc, cc, kind, row, col, row_original, position, kl, ku, ab, ipiv, u, v, z, corner,
-                    f, rows, cols, vals, r, abp, info):
+                    K, J, pc, cc, kind, row, col, row_original, position, kl, ku, pairs, local_columns, local_rows,
+                    ab, ipiv, u, v, z, corner, lvals, f, rows, cols, vals, r, abp, info):
     """One stage with the integrator's factor-reuse rule: kept factors are tried first if their coefficient
     ``state[0]`` (nan: none) equals ``key`` to ``same_rtol`` (a failure then retries once with fresh
     factors). ``state[1]``: the workspace holds usable factors (1) or not (0); both are updated.
@@ -313,8 +326,8 @@ def _stage_attempts(y, guess, c, b, mass, w, key, newton_tol, max_iter, reuse, s
         y[:] = guess
         kept = attempt == 0 and use and state[1] > 0.0
         status = stage_newton(y, c, b, mass, w, newton_tol, max_iter, kept, reuse, n, nf, K, J, pc, cc, kind, row,
-                              col, row_original, position, kl, ku, ab, ipiv, u, v, z, corner, f, rows, cols, vals,
-                              r, abp, info)
+                              col, row_original, position, kl, ku, pairs, local_columns, local_rows, ab, ipiv, u, v,
+                              z, corner, lvals, f, rows, cols, vals, r, abp, info)
         counts[0] += info[0]
         counts[1] += info[1]
         counts[2] += info[2]
@@ -330,7 +343,8 @@ def _stage_attempts(y, guess, c, b, mass, w, key, newton_tol, max_iter, reuse, s
 @numba.njit(cache=True)
 def stage_step(y, h, f_n, slope, have_slope, pc_g, pc_1, mass, rtol, atol, newton_tol, max_iter, reuse,
                same_rtol, filter_error, estimate, state, n, nf, K, J, cc, kind, row, col, row_original, position,
-               kl, ku, ab, ipiv, u, v, z, corner, f, rows, cols, vals, r, abp, y_g, y1, f1, est, info):
+               kl, ku, pairs, local_columns, local_rows, ab, ipiv, u, v, z, corner, lvals, f, rows, cols, vals, r, abp,
+               y_g, y1, f1, est, info):
     """One TR-BDF2 step t -> t + h of the column: the compiled twin of the integrator's Python step
     (:meth:`solvers.integrators._Engine.step` with the stage Newton of :func:`stage_newton`).
 
@@ -380,8 +394,9 @@ def stage_step(y, h, f_n, slope, have_slope, pc_g, pc_1, mass, rtol, atol, newto
     else:
         guess[:] = y
     status = _stage_attempts(y_g, guess, c, b, mass, w, a, newton_tol, max_iter, reuse, same_rtol, state, counts,
-                             n, nf, K, J, pc_g, cc, kind, row, col, row_original, position, kl, ku, ab, ipiv, u, v,
-                             z, corner, f, rows, cols, vals, r, abp, newton_info)
+                             n, nf, K, J, pc_g, cc, kind, row, col, row_original, position, kl, ku, pairs,
+                             local_columns, local_rows, ab, ipiv, u, v, z, corner, lvals, f, rows, cols, vals, r, abp,
+                             newton_info)
     it_ok = newton_info[0]
     if status == CONVERGED:
         for i in range(size):
@@ -399,8 +414,9 @@ def stage_step(y, h, f_n, slope, have_slope, pc_g, pc_1, mass, rtol, atol, newto
         for i in range(size):
             guess[i] = y[i] + dy[i]
         status = _stage_attempts(y1, guess, c, b, mass, w, a2, newton_tol, max_iter, reuse, same_rtol, state,
-                                 counts, n, nf, K, J, pc_1, cc, kind, row, col, row_original, position, kl, ku, ab,
-                                 ipiv, u, v, z, corner, f, rows, cols, vals, r, abp, newton_info)
+                                 counts, n, nf, K, J, pc_1, cc, kind, row, col, row_original, position, kl, ku, pairs,
+                                 local_columns, local_rows, ab, ipiv, u, v, z, corner, lvals, f, rows, cols, vals, r,
+                                 abp, newton_info)
         it_ok += newton_info[0]
         if status != CONVERGED:
             info[8] = 1.0
@@ -431,7 +447,7 @@ def stage_step(y, h, f_n, slope, have_slope, pc_g, pc_1, mass, rtol, atol, newto
     if filter_error:
         for i in range(size):
             dy[i] = mass[i] * est[i]
-        arrow_solve(ab, kl, ku, ipiv, v, z, corner, position, dy, est)
+        arrow_solve(ab, kl, ku, ipiv, v, z, corner, position, local_columns, local_rows, lvals, dy, est)
     squares = np.empty(n_diff)
     k = 0
     best = -1.0
@@ -454,7 +470,8 @@ def stage_step(y, h, f_n, slope, have_slope, pc_g, pc_1, mass, rtol, atol, newto
 
 @numba.njit(cache=True)
 def consistent_newton(y, mass, rtol, atol, init_tol, max_iter, pc, n, nf, K, J, cc, kind, row, col, row_original,
-                      position, kl, ku, ab, ipiv, u, v, z, corner, f, rows, cols, vals, r, abp, info):
+                      position, kl, ku, pairs, local_columns, local_rows, ab, ipiv, u, v, z, corner, lvals, f, rows,
+                      cols, vals, r, abp, info):
     """Consistent initialisation in place, the compiled twin of the integrator's Python one: Newton on the
     algebraic rows f_a(y) = 0 with the differential unknowns fixed, d_a = -J_aa^-1 f_a, damped by
     :func:`limit_update`, until the weighted RMS of d_a (w = atol + rtol |y|) is <= ``init_tol``.
@@ -499,13 +516,13 @@ def consistent_newton(y, mass, rtol, atol, init_tol, max_iter, pc, n, nf, K, J, 
             res = np.inf
             status = RESIDUAL_NOT_FINITE
             break
-        arrow_fill(vals, c, mass, kind, row, col, row_original, position, kl, ku, ab, u, v, corner)
+        arrow_fill(vals, c, mass, kind, row, col, row_original, position, kl, ku, ab, u, v, corner, lvals)
         n_jac += 1
-        if arrow_factor(ab, kl, ku, ipiv, u, v, z, corner) != 0:
+        if arrow_factor(ab, kl, ku, ipiv, u, v, z, corner, pairs, lvals) != 0:
             status = SINGULAR
             break
         n_lu += 1
-        arrow_solve(ab, kl, ku, ipiv, v, z, corner, position, rhs, d)
+        arrow_solve(ab, kl, ku, ipiv, v, z, corner, position, local_columns, local_rows, lvals, rhs, d)
         k = 0
         for i in range(size):
             if mass[i] > 0.0:

@@ -19,10 +19,11 @@ algebraic rows are divided by a h, which does not change the Newton iterates but
 scaled). f and J are re-evaluated every iteration; convergence is declared when the weighted RMS norm of
 the (undamped) Newton update is <= ``newton_tol``, unless the Jacobian of the last evaluation, or the one
 the factors in use were made from, gives a differential row a Newton-matrix diagonal mass_i - a h J_ii <= 0:
-the stage is then failed (h/4). For a growing mode, lambda = J_ii/mass_i > 0, a h lambda >= 1 is at or
-beyond the pole of the stage amplification 1/(1 - a h lambda), where the stage equation is no longer
-monotone and has several roots; Newton can then settle on a root the solution never visits, and the error
-estimate, built from the rates at the stage values, is consistent with that root and does not flag it.
+the stage is then failed (h/4), as it is when Newton stalls (``NEWTON_STALL_RATIO``). For a growing mode,
+lambda = J_ii/mass_i > 0, a h lambda >= 1 is at or beyond the pole of the stage amplification
+1/(1 - a h lambda), where the stage equation is no longer monotone and has several roots; Newton can then
+settle on a root the solution never visits, and the error estimate, built from the rates at the stage
+values, is consistent with that root and does not flag it.
 (A rate that rises by orders of magnitude within a small range of y, such as a threshold or gate, does
 this: the root parks at the threshold.) Factors made past the pole have a pivot far larger than the local
 one at an iterate on the slow side, so their small update there is no sign of convergence; factors are kept
@@ -126,6 +127,15 @@ STAGE_PAST_POLE = "stage root beyond the stage pole (M - c J has a diagonal entr
 #: Kept Newton factors serve a stage whose coefficient c = a h equals theirs to this relative difference:
 #: the TR and BDF2 stages have the same a, (2 - sqrt 2)/2, in exact arithmetic but not to the last bit.
 SAME_COEFFICIENT_RTOL = 1e-9
+
+#: A stage stalls, and fails at once, when NEWTON_STALL_COUNT consecutive full Newton iterations (factors made
+#: at the iterate itself) each shrink the scaled update by less than this factor: Newton is then held by the
+#: damping (a root outside the admissible states, or beyond the reach of the damped potential update) and the
+#: remaining iterations up to ``newton_max_iter`` would only repeat the same step at the cost of a
+#: factorization each.
+NEWTON_STALL_RATIO = 0.9
+NEWTON_STALL_COUNT = 2
+STAGE_STALLS = "Newton stalls (full Newton iterations no longer shrink the update)"
 
 
 @dataclass
@@ -332,7 +342,9 @@ class _Engine:
         prev = np.inf
         upd = res = np.nan
         factors_pole = -1                          # _past_pole of the factors in use (kept ones: converged)
+        stalls = 0                                 # consecutive full Newton iterations that hardly contract
         for it in range(1, self.newton_max_iter + 1):
+            full = lu is None or not self.reuse
             self.stats.n_newton_iterations += 1
             try:
                 if lu is not None and self.residual is not None:
@@ -384,6 +396,9 @@ class _Engine:
                 return y, lu, it
             if it >= 2 and upd > 2.0 * prev:
                 raise _StepFailure("Newton diverges", t=t, iteration=it, **self.last)
+            stalls = stalls + 1 if full and it >= 2 and upd > NEWTON_STALL_RATIO * prev else 0
+            if stalls >= NEWTON_STALL_COUNT:
+                raise _StepFailure(STAGE_STALLS, t=t, iteration=it, **self.last)
             if self.reuse and it >= 2 and upd > 0.3 * prev:
                 lu = None                          # slow contraction: refactor at the current iterate
             prev = upd

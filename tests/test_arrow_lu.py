@@ -44,12 +44,13 @@ def _arrow_pattern(n, kl, ku, border, rng):
 
 
 def _solve(structure, vals, c, mass, rhs):
-    ab, ipiv, u, v, z, corner = structure.workspace()
+    ab, ipiv, u, v, z, corner, lvals = structure.workspace()
     arrow_fill(vals, c, mass, structure.kind, structure.row, structure.col, structure.row_original,
-               structure.position, structure.kl, structure.ku, ab, u, v, corner)
-    info = arrow_factor(ab, structure.kl, structure.ku, ipiv, u, v, z, corner)
+               structure.position, structure.kl, structure.ku, ab, u, v, corner, lvals)
+    info = arrow_factor(ab, structure.kl, structure.ku, ipiv, u, v, z, corner, structure.pairs, lvals)
     out = np.empty(structure.n)
-    arrow_solve(ab, structure.kl, structure.ku, ipiv, v, z, corner, structure.position, rhs, out)
+    arrow_solve(ab, structure.kl, structure.ku, ipiv, v, z, corner, structure.position, structure.local_columns,
+                structure.local_rows, lvals, rhs, out)
     return info, out
 
 
@@ -126,10 +127,10 @@ def test_singular_schur_complement_is_reported():
     rows = np.array([0, 1, 0, 2, 0, 3, 2, 3, 2, 3, 1, 2, 1, 3])
     cols = np.array([0, 1, 2, 0, 3, 0, 2, 3, 3, 2, 2, 1, 3, 1])
     s = ArrowStructure(rows, cols, n, np.arange(n), border=2)
-    ab, ipiv, u, v, z, corner = s.workspace()
+    ab, ipiv, u, v, z, corner, lvals = s.workspace()
     arrow_fill(np.ones(rows.size), np.ones(n), np.zeros(n), s.kind, s.row, s.col, s.row_original, s.position,
-               s.kl, s.ku, ab, u, v, corner)
-    assert arrow_factor(ab, s.kl, s.ku, ipiv, u, v, z, corner) == -1
+               s.kl, s.ku, ab, u, v, corner, lvals)
+    assert arrow_factor(ab, s.kl, s.ku, ipiv, u, v, z, corner, s.pairs, lvals) == -1
 
 
 def test_zero_pivot_is_reported():
@@ -138,10 +139,76 @@ def test_zero_pivot_is_reported():
     rows = np.array([0, 1, 1, 3, 4, 0, 4])
     cols = np.array([0, 1, 0, 3, 4, 4, 0])
     s = ArrowStructure(rows, cols, n, np.arange(n))
-    ab, ipiv, u, v, z, corner = s.workspace()
+    ab, ipiv, u, v, z, corner, lvals = s.workspace()
     arrow_fill(np.ones(rows.size), np.ones(n), np.zeros(n), s.kind, s.row, s.col, s.row_original, s.position,
-               s.kl, s.ku, ab, u, v, corner)
-    assert arrow_factor(ab, s.kl, s.ku, ipiv, u, v, z, corner) == 3     # column 2 is empty
+               s.kl, s.ku, ab, u, v, corner, lvals)
+    assert arrow_factor(ab, s.kl, s.ku, ipiv, u, v, z, corner, s.pairs, lvals) == 3     # column 2 is empty
+
+
+def _with_local_unknowns(n_kept, kl, ku, border, per_kept, rng):
+    """An arrow pattern on ``n_kept`` unknowns plus ``per_kept`` local unknowns per band unknown, each coupled
+    to its own diagonal, two kept rows and three kept columns near its unknown (as a trap class of a node:
+    N_i and psi_i in its column, N_i and the potentials around node i in its row), in a random numbering."""
+    rows, cols, order = _arrow_pattern(n_kept, kl, ku, border, rng)
+    nb = n_kept - border
+    rows, cols = list(rows), list(cols)
+    band = order[:nb]
+    local = []
+    n = n_kept
+    for i in range(nb):
+        for _ in range(per_kept):
+            near = band[max(0, i - 1):i + 2]
+            rows += [n] + [band[i], near[-1]] + [n] * near.size
+            cols += [n] + [n, n] + list(near)
+            local.append(n)
+            n += 1
+    perm = rng.permutation(n)                    # the local unknowns anywhere in the numbering
+    rows, cols = perm[np.array(rows)], perm[np.array(cols)]
+    return rows, cols, n, perm[np.concatenate((order[:nb], local, order[nb:]))], perm[np.array(local)]
+
+
+@settings(max_examples=40, deadline=None)
+@given(n_kept=st.integers(4, 40), kl=st.integers(0, 4), ku=st.integers(0, 4), border=st.integers(1, 3),
+       per_kept=st.integers(1, 5), seed=st.integers(0, 2**31))
+def test_local_unknowns_are_eliminated_exactly(n_kept, kl, ku, border, per_kept, seed):
+    """Eliminating local unknowns first (static condensation) gives the dense solve's solution to 1e-9
+    relative, and the band of the kept unknowns is no wider than their own pattern and the elimination's fill
+    (one unknown on either side) make it."""
+    assume(border < n_kept - 1)
+    rng = np.random.default_rng(seed)
+    rows, cols, n, order, local = _with_local_unknowns(n_kept, kl, ku, border, per_kept, rng)
+    s = ArrowStructure(rows, cols, n, order, border, local)
+    assert s.n_local == local.size and s.kl <= max(kl, 2) and s.ku <= max(ku, 2)
+    vals = rng.normal(size=rows.size)
+    c = rng.uniform(0.5, 2.0, n)
+    mass = rng.uniform(0.0, 1.0, n)
+    mass[local] += 3.0                               # local pivots away from zero (as the traps' 1 + c (...))
+    rhs = rng.normal(size=n)
+    A = np.diag(mass)
+    np.add.at(A, (rows, cols), -c[rows] * vals)
+    assume(np.linalg.cond(A) < 1e6)
+    info, out = _solve(s, vals, c, mass, rhs)
+    dense = arrow_solve_dense(s, vals, c, mass, rhs)
+    assert info == 0
+    assert np.max(np.abs(out - dense)) <= 1e-9 * max(1.0, np.max(np.abs(dense)))
+
+
+def test_local_unknowns_must_not_couple():
+    """Two local unknowns coupled to each other cannot be eliminated one by one: a clear error."""
+    rows, cols = np.array([0, 1, 2, 3, 2, 3, 0, 1]), np.array([0, 1, 2, 3, 3, 2, 1, 0])
+    with pytest.raises(ValueError, match="couples two local unknowns"):
+        ArrowStructure(rows, cols, 4, np.arange(4), 1, local=[2, 3])
+
+
+def test_zero_local_pivot_is_reported():
+    """A local unknown with a zero diagonal gives -2, never a solution."""
+    rows, cols = np.array([0, 1, 2, 0, 2, 1, 0]), np.array([0, 1, 2, 2, 0, 0, 1])
+    s = ArrowStructure(rows, cols, 3, np.arange(3), 1, local=[2])
+    ab, ipiv, u, v, z, corner, lvals = s.workspace()
+    vals = np.array([1.0, 1.0, 0.0, 1.0, 1.0, 0.5, 0.5])
+    arrow_fill(vals, np.ones(3), np.zeros(3), s.kind, s.row, s.col, s.row_original, s.position, s.kl, s.ku,
+               ab, u, v, corner, lvals)
+    assert arrow_factor(ab, s.kl, s.ku, ipiv, u, v, z, corner, s.pairs, lvals) == -2
 
 
 def _column(traps=5e26, **changes):
@@ -160,7 +227,8 @@ def test_column_newton_matrix_is_an_arrow(changes):
     s = cm.stage_solver().structure
     assert s.border == cm.layout.n_exchange + 1
     assert (s.kl + s.ku) * 5 < s.n
-    assert s.kl <= 2 + cm.layout.n_traps
+    assert s.n_local == cm.layout.n_fe * cm.layout.n_traps      # the trap classes are eliminated first ...
+    assert s.kl <= 3                                            # ... and leave a band (N_i, psi_i) wide
     assert sorted(interleaved_order(cm.layout)) == list(range(cm.layout.size))
 
 
