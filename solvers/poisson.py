@@ -45,9 +45,13 @@ def assemble_numba(psi, h, eps, E0, P, semi, chi, Nd, Nc, fe, NV, sigma, z, kT, 
     for k in range(n_cells):
         E = (psi[k] - psi[k + 1]) / h[k]
         u = E / E0[k]
-        g = 1.0 + u * u
-        D = eps[k] * E / g ** (1.0 / 3.0) + P[k]
-        dDdE = eps[k] * (1.0 + u * u / 3.0) / g ** (4.0 / 3.0)
+        if u == 0.0:                  # linear dielectric (E0 = inf): the same numbers without two powers
+            D = eps[k] * E + P[k]
+            dDdE = eps[k]
+        else:
+            g = 1.0 + u * u
+            D = eps[k] * E / g ** (1.0 / 3.0) + P[k]
+            dDdE = eps[k] * (1.0 + u * u / 3.0) / g ** (4.0 / 3.0)
         a = dDdE / h[k]
         if k == 0:
             D0 = D
@@ -63,6 +67,7 @@ def assemble_numba(psi, h, eps, E0, P, semi, chi, Nd, Nc, fe, NV, sigma, z, kT, 
         r[i] -= sigma[i]
     Q0 = sigma[0]
     dQ0 = 0.0
+    last_eta, F, dF = np.nan, 0.0, 0.0     # a node's two half cells of one material share eta: one evaluation
     for k in range(n_cells):
         half = 0.5 * h[k]
         for j in range(2):
@@ -71,7 +76,9 @@ def assemble_numba(psi, h, eps, E0, P, semi, chi, Nd, Nc, fe, NV, sigma, z, kT, 
             dq = 0.0
             if semi[k] > 0.0:
                 eta = (Q_E * psi[i] + chi[k]) / kT
-                F, dF = fermi_half_scalar(eta, eta0, step, lnF, dlnF)
+                if eta != last_eta:
+                    F, dF = fermi_half_scalar(eta, eta0, step, lnF, dlnF)
+                    last_eta = eta
                 q_node += Nd[k] - Nc[k] * F
                 dq = -Nc[k] * dF * Q_E / kT
             r[i] -= Q_E * half * q_node
