@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 FTJ := $(VENV)/bin/ftjphys
 STAMP := $(VENV)/.installed
 # Scenarios with a make target of the same name (results/<name>.h5 and .png).
-FIGURES := fig5 fig2a fig2b fig2c figS5 pt_electrode fig2d fig2ef figS6 nl_width figS4 fig4a
+FIGURES := fig5 fig2a fig2b fig2c figS5 pt_electrode fig2d fig2ef figS6 nl_width nl_onset figS4 fig4a
 # Learning runners: they read the compact model only.
 LEARNING := fig3 fig4 figS9
 
@@ -71,6 +71,9 @@ figS6: $(STAMP)  ## Fig. S6: NL of stepped vs identical-amplitude pulse schemes
 
 nl_width: $(STAMP)  ## NL of the Fig. 2d scheme vs write-pulse width, device and reference device (beyond the paper)
 	$(FTJ) run nl_width --out results/nl_width.h5
+
+nl_onset: $(STAMP)  ## Fig. 2b vs Fig. 2d over the domains' activation field: NL, reference NL, R_LRS (beyond the paper)
+	$(FTJ) run nl_onset --out results/nl_onset.h5
 
 figS4: $(STAMP)  ## Fig. S4: c2c (stochastic nucleation) and d2d (parameter spread) variation, parallel workers
 	$(FTJ) run figS4 --out results/figS4.h5

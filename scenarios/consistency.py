@@ -161,6 +161,7 @@ def report(directory: Path) -> str:
         lines.append(f"| {row.figure} | {row.quantity} | {row.paper} | {lit_text} | {cal_text} | {meets} | "
                      f"{row.mechanism} |")
     lines += width_section(directory)
+    lines += onset_section(directory)
     quick = [n for n, r in results.items() if r.config.get("overrides")]
     head = ["# Consistency report", "",
             "Paper numbers beside the `literature` parameter set (literature values only) and the calibrated "
@@ -199,6 +200,44 @@ def width_section(directory: Path) -> list[str]:
     in_range = [f"{w:g} s" for w, v in zip(widths, np.asarray(d["/derived/NL"].values)) if 0.10 <= v <= 0.20]
     out += ["", "Widths where the device's NL is within the paper's 0.10-0.20: "
             + (", ".join(in_range) if in_range else "none") + "."]
+    return out
+
+
+def onset_section(directory: Path) -> list[str]:
+    """Markdown lines of Figs. 2b and 2d against the domains' activation field (``nl_onset.h5``; none
+    without it): the tension between the two figures, measured on one parameter."""
+    path = directory / "nl_onset.h5"
+    if not path.exists():
+        return ["", "Figs. 2b and 2d against the domains' activation field: not run (`make nl_onset`)."]
+    try:
+        r = read_result(path)
+    except ResultFileError as exc:
+        print(f"warning: {exc}", file=sys.stderr)
+        return []
+    d = r.data
+
+    def v(key):
+        return np.asarray(d[f"/derived/{key}"].values)
+
+    Ea = v("activation_field_V_per_m") / 1e8
+    widths = v("loop_width_s")
+    rows = [("device: NL (eq. 1), 1 ms trains", v("NL"), "{:.3g}")]
+    if "/derived/reference/NL" in d:
+        rows.append(("reference device: NL (eq. 1)", v("reference/NL"), "{:.3g}"))
+    for j, w in enumerate(widths):
+        rows.append((f"device: R_LRS after {w:g} s writes (Ohm)", v("R_LRS_ohm")[:, j], "{:.3g}"))
+        win = v("switching_window_V")[:, j]
+        rows.append((f"device: windows +/- at {w:g} s (V)", [f"{a:.2f} / {b:.2f}" for a, b in win], "{}"))
+    marks = [(key, label) for key, label in (("meets_fig2b", "Fig. 2b met (R_LRS, windows)"),
+                                              ("meets_fig2d", "Fig. 2d NL met"), ("meets_figS5", "Fig. S5 NL met"))
+             if f"/derived/{key}" in d]
+    for key, label in marks:
+        rows.append((label, ["yes" if m else "no" for m in v(key)], "{}"))
+    out = ["", "## Figs. 2b and 2d against the domains' median activation field (`nl_onset`)", "",
+           "| quantity | " + " | ".join(f"{e:.0f} MV/cm" for e in Ea) + " |", "|---|" + "---|" * Ea.size]
+    out += [f"| {label} | " + " | ".join(fmt.format(x) for x in values) + " |" for label, values, fmt in rows]
+    both = [f"{e:.0f} MV/cm" for e, a, b in zip(Ea, v("meets_fig2b"), v("meets_fig2d")) if a and b]
+    out += ["", "Activation fields where Fig. 2b and Fig. 2d are both met: " + (", ".join(both) or "none") + "."]
     return out
 
 

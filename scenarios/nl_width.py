@@ -56,6 +56,13 @@ def first_step_shares(G_S) -> tuple[float, float]:
 
 def width_quantities(derived: str, widths_s, trains: list) -> dict:
     """Per-width figures of merit of the trains (one fig2d result per width) under ``derived``."""
+    axis = Quantity(np.asarray(widths_s, dtype=float), "s", "write-pulse width (flat top)", ("width_s",))
+    return train_quantities(derived, "width_s", axis, trains)
+
+
+def train_quantities(derived: str, axis_name: str, axis: Quantity, trains: list) -> dict:
+    """Figures of merit of fig2d trains, one train per value of ``axis`` (stored as ``derived/axis_name``):
+    NL (mean over cycles and last cycle), the window, the mean steps and the first-step shares."""
     nl, nl_last, g_min, g_max, dg_up, dg_down, sh_up, sh_down = ([] for _ in range(8))
     for res in trains:
         G = res["G_S"]
@@ -69,9 +76,9 @@ def width_quantities(derived: str, widths_s, trains: list) -> dict:
         up, down = first_step_shares(G)
         sh_up.append(up)
         sh_down.append(down)
-    ax = ("width_s",)
+    ax = (axis_name,)
     return {
-        f"{derived}/width_s": Quantity(np.asarray(widths_s, dtype=float), "s", "write-pulse width (flat top)", ax),
+        f"{derived}/{axis_name}": axis,
         f"{derived}/NL": Quantity(np.array(nl), "1", "paper eq. (1), mean over cycles", ax),
         f"{derived}/NL_last_cycle": Quantity(np.array(nl_last), "1", "paper eq. (1) of the last cycle", ax),
         f"{derived}/G_min_S": Quantity(np.array(g_min), "S", "lowest conductance of the cycle-mean train", ax),

@@ -28,6 +28,7 @@ SCENARIOS: dict[str, str] = {
     "figS9": "scenarios.figS9",
     "compact": "scenarios.compact",
     "nl_width": "scenarios.nl_width",
+    "nl_onset": "scenarios.nl_onset",
 }
 
 REQUIRED_ATTRIBUTES = ("NAME", "DESCRIPTION", "config", "run", "plot")

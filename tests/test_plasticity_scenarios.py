@@ -143,6 +143,27 @@ def test_nl_width_quick_depression_is_front_loaded_at_long_pulses(quick):
     assert share[0] < 0.1 and share[1] > 0.3, share
 
 
+def test_nl_onset_quick_a_later_onset_centres_the_ramp_and_loses_the_lrs(quick):
+    r = quick("nl_onset")
+    scales = list(r.config["activation_scales"])
+    assert scales == sorted(scales) and len(scales) == 2
+    Ea = _v(r, "/derived/activation_field_V_per_m")
+    assert Ea[1] / Ea[0] == pytest.approx(scales[1] / scales[0])
+    for label in ("", "reference/"):
+        for i, s in enumerate(scales):
+            G = _v(r, f"/trains/{label}scale_{s:g}/G_pulse_S")
+            assert float(_v(r, f"/derived/{label}NL")[i]) == pytest.approx(np.mean(paper_nl(G)))
+    # Merz: a doubled activation field moves every threshold up, so the 1 ms ramp starts below more of the
+    # ensemble (the reference device's NL falls) and the 1 ms loop to 3 V no longer reaches the LRS
+    # (quick run, two columns: reference NL 0.42 -> 1e-4, R_LRS after 1 ms writes 0.93 -> 32 kOhm)
+    ref_nl = _v(r, "/derived/reference/NL")
+    assert ref_nl[1] < 0.5 * ref_nl[0], ref_nl
+    long = int(np.argmax(_v(r, "/derived/loop_width_s")))
+    R = _v(r, "/derived/R_LRS_ohm")[:, long]
+    assert R[1] > 5.0 * R[0], R
+    assert _v(r, "/derived/meets_fig2b").dtype == bool and _v(r, "/derived/meets_figS5").shape == (2,)
+
+
 def test_figS4_quick_is_deterministic_for_a_seed(quick, tmp_path):
     r = quick("figS4", "workers=1")
     Gc, Gd = _v(r, "/derived/G_c2c_S"), _v(r, "/derived/G_d2d_S")
@@ -185,6 +206,16 @@ def test_consistency_report_names_missing_files_and_judges_present_ones(quick, t
     row = next(line for line in text.splitlines() if line.startswith("| device: NL (eq. 1)"))
     assert row.count("|") == 2 + len(w.config["widths_s"])
     assert all(f"{v:.3g}" in row for v in _v(w, "/derived/NL"))
+    assert "not run (`make nl_onset`)" in text
+    o = quick("nl_onset")
+    shutil.copy(quick.path("nl_onset"), tmp_path / "nl_onset.h5")
+    lines = report(tmp_path).splitlines()
+    row = next(line for line in lines if line.startswith("| reference device: NL (eq. 1) |"))
+    assert row.count("|") == 2 + len(o.config["activation_scales"])
+    assert all(f"{v:.3g}" in row for v in _v(o, "/derived/reference/NL"))
+    both = np.asarray(_v(o, "/derived/meets_fig2b")) & np.asarray(_v(o, "/derived/meets_fig2d"))
+    assert any(line.startswith("Activation fields where Fig. 2b and Fig. 2d are both met: "
+                               + ("none" if not both.any() else "")) for line in lines)
 
 
 def test_fig2ef_bins_the_steps_of_a_fig2d_file(quick, tmp_path):
