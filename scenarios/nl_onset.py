@@ -99,7 +99,8 @@ def run(cfg: dict, progress: bool = True) -> RunResult:
             loops.append(lps)
             key = f"/loops/scale_{s:g}"
             data[f"{key}/R_ohm"] = Quantity(np.array([lp.R_ohm for lp in lps]), "ohm",
-                                            "read resistance V_read/I after the write", ("loop_width_s", "loop_pulse_index"))
+                                            "read resistance V_read/I after the write",
+                                            ("loop_width_s", "loop_pulse_index"))
             data[f"{key}/loop_width_s"] = Quantity(np.array(widths), "s", "write-pulse width of the loop",
                                                    ("loop_width_s",))
             data[f"{key}/loop_pulse_index"] = Quantity(np.arange(lps[0].R_ohm.size), "1", "write number in the loop",
@@ -163,8 +164,8 @@ def _marks(data: dict, widths, reference: bool) -> dict:
         "/derived/meets_fig2b": Quantity(np.all(r_ok, axis=1) & np.all(w_ok, axis=(1, 2)), "1",
                                          "R_LRS of every loop width and both windows within the paper's bands "
                                          f"({PAPER['R_LRS_short_ohm']} ohm below {SHORT_WRITE_S:g} s, "
-                                         f"{PAPER['R_LRS_long_ohm']} ohm above; windows {PAPER['switching_window_V']} V)",
-                                         ax),
+                                         f"{PAPER['R_LRS_long_ohm']} ohm above; windows "
+                                         f"{PAPER['switching_window_V']} V)", ax),
         "/derived/meets_fig2d": Quantity(_inside(data["/derived/NL"].values, PAPER["NL"]), "1",
                                          f"device NL within {PAPER['NL']}", ax),
     }
