@@ -622,15 +622,21 @@ def bench_pulse_train(cycles: int = 1) -> dict:
     wall = time.perf_counter() - t0
     runner.close()
     pulses = res["G_S"].size
+    work = runner.solver()
     return {"cycles": cycles, "pulses": pulses, "columns": params.domains.columns, "wall_s": wall,
             "pulses_per_s": pulses / wall, "five_cycles_s": 5 * 300 * wall / pulses,
-            "steps": runner.solver()["n_steps"]}
+            **{key: work[key] for key in ("n_steps", "n_newton_failures", "n_newton_iterations", "n_lu")}}
 
 
 def _print_pulse_train(r: dict) -> None:
     print()
     print(f"pulse trains (fig2d scheme, {r['columns']} domain columns, {r['cycles']} cycle(s) of 300 pulses + reads):")
-    print(f"  wall time {r['wall_s']:.1f} s, {r['pulses_per_s']:.1f} pulses/s, {r['steps']:.0f} accepted steps")
+    steps = r["n_steps"]
+    print(f"  wall time {r['wall_s']:.1f} s, {r['pulses_per_s']:.1f} pulses/s, {steps:.0f} accepted steps "
+          f"({steps / (r['pulses'] * r['columns']):.0f} per pulse and read of a column, "
+          f"{r['wall_s'] / steps * 1e6:.0f} us each)")
+    print(f"  per accepted step: {r['n_newton_iterations'] / steps:.2f} Newton iterations, "
+          f"{r['n_lu'] / steps:.2f} factorizations, {r['n_newton_failures'] / steps:.3f} Newton failures")
     print(f"  five cycles (the fig2d run) at this rate: {r['five_cycles_s']:.0f} s   (target <= 60 s on one core)")
 
 
