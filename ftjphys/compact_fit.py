@@ -431,14 +431,21 @@ def calibrate_variability(model: CompactModel, c2c_trains_S=None, d2d_trains_S=N
 # ------------------------------------------------------------------------------------ STDP
 
 
+#: upper bound of the fitted STDP time constants, in units of the longest sampled |Δt|
+STDP_TAU_MAX_SPAN = 10.0
+
+
 def fit_stdp_window(dt_s, dW_percent) -> tuple[StdpWindow, float]:
     """Least-squares fit of the paper's eq. (2) to ΔW(Δt) points; returns (window, rms residual in %).
 
     Δt > 0: ΔW = A₊ e^{−Δt/τ₊} + ΔW₀₊; Δt < 0: ΔW = −A₋ e^{Δt/τ₋} + ΔW₀₋ (Yang et al. 2022, eq. 2), each
     side separately with its offset free (scipy ``least_squares`` in log A, log τ, ΔW₀). Needs three
     points on each side; points at Δt = 0 are ignored. A and τ are bounded (A ≤ 1e4 × the side's range of
-    ΔW plus 1 %, τ within 1e-3 × the shortest to 1e3 × the longest |Δt|): a side whose ΔW moves away from
-    the eq. (2) shape (|ΔW - ΔW₀| growing with |Δt|) then fits at a bound instead of running off.
+    ΔW plus 1 %, τ within 1e-3 × the shortest to ``STDP_TAU_MAX_SPAN`` × the longest |Δt|): a side whose ΔW
+    moves away from the eq. (2) shape (|ΔW - ΔW₀| growing with |Δt|) then fits at a bound instead of running
+    off. The τ bound also keeps A identified: with τ far beyond the sampled |Δt| a side is a straight line
+    within the data, along which A and ΔW₀ trade off freely (data changed by 1e-5 moved A by 15 %); at the
+    bound they are fixed by the line.
     """
     dt = np.asarray(dt_s, dtype=float).ravel()
     dw = np.asarray(dW_percent, dtype=float).ravel()
@@ -457,7 +464,7 @@ def fit_stdp_window(dt_s, dW_percent) -> tuple[StdpWindow, float]:
 
         amp_max = 1e4 * (float(np.ptp(y)) + 1.0)
         lo = [math.log(1e-6), math.log(max(float(t.min()), 1e-15) * 1e-3), -np.inf]
-        hi = [math.log(amp_max), math.log(max(float(t.max()), 1e-15) * 1e3), np.inf]
+        hi = [math.log(amp_max), math.log(max(float(t.max()), 1e-15) * STDP_TAU_MAX_SPAN), np.inf]
         tau0 = min(max(float(np.median(t)), math.exp(lo[1])), math.exp(hi[1]))
         amp0 = min(max(float(sign * (y[np.argmin(t)] - y[np.argmax(t)])), 1e-6), amp_max)
         res = least_squares(lambda p: model(p) - y, [math.log(amp0), math.log(tau0), float(y[np.argmax(t)])],

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ftjphys.compact_fit import fit_stdp_window
+from ftjphys.compact_fit import STDP_TAU_MAX_SPAN, fit_stdp_window
 from ftjphys.protocols import Hold, Protocol, Pulse, Read, SpikePair
 
 from .common import open_result_for_plot, parameter_quantities
@@ -143,6 +143,12 @@ def run(cfg: dict, progress: bool = True) -> RunResult:
         data[f"/derived/{name}"] = Quantity(float(vals[0]), FIT_UNITS[name], f"eq. (2) fit, {name}")
         data[f"/derived/{name}_states"] = Quantity(vals, FIT_UNITS[name], f"eq. (2) fit per initial state",
                                                    ("initial_state",))
+    tau_cap = STDP_TAU_MAX_SPAN * float(np.max(np.abs(delays)))
+    for side in ("plus", "minus"):
+        data[f"/derived/tau_{side}_at_bound_states"] = Quantity(
+            np.array([getattr(f, f"tau_{side}_s") >= (1.0 - 1e-6) * tau_cap for f in fits]), "1",
+            f"the fitted tau_{side} sits at its bound ({STDP_TAU_MAX_SPAN:g} x the longest delay): the side is a "
+            "straight line within the delays, and its A and dW0 are set by the bound", ("initial_state",))
     ratio = np.array([f.A_plus / f.A_minus for f in fits])
     data["/derived/A_ratio"] = Quantity(float(ratio[0]), "1", "A+/A- (paper 0.96)")
     data["/derived/tau_ratio"] = Quantity(float(fits[0].tau_plus_s / fits[0].tau_minus_s), "1", "tau+/tau- (paper 0.90)")

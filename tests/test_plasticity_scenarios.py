@@ -184,6 +184,10 @@ def test_fig4a_quick_window_is_antisymmetric(quick):
     assert dW[dt > 0][0] > 0 and np.min(dW[dt < 0]) < 0
     for name in ("A_plus", "A_minus", "tau_plus_s", "tau_minus_s", "dW0_plus", "dW0_minus"):
         assert np.isfinite(float(_v(r, f"/derived/{name}")))
+    # a tau at its bound is flagged (the side's A is then set by the bound, not by the data)
+    cap = 10.0 * np.max(np.abs(dt))
+    flags = _v(r, "/derived/tau_minus_at_bound_states")
+    assert np.array_equal(flags, _v(r, "/derived/tau_minus_s_states") >= (1 - 1e-6) * cap)
     # the controls: the overlap of a close pair writes more than either spike alone does
     lone = np.concatenate([_v(r, "/derived/dW_lone_pre_percent_states"), _v(r, "/derived/dW_lone_post_percent_states")])
     assert lone.size == 2 * len(r.config["prepare_V"]) and np.all(np.isfinite(lone))
