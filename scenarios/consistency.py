@@ -119,7 +119,8 @@ ROWS = [
         "reversal from a partly written state is far easier than continuing it (built-in field, nucleation "
         "asymmetry): the lone spikes already depress (fig4a controls)", literature=False),
     Row("Fig. 4a", "tau+/tau-", "0.90 (0.7-1.3)", "fig4a", "tau_ratio", lambda x: _num(x), _in(0.7, 1.3),
-        "spike tail and switching kinetics", literature=False),
+        "spike tail and switching kinetics; a side flagged in /derived/tau_*_at_bound_states is a straight "
+        "line within the delays, its tau and A set by the fit's bound (10x the longest delay)", literature=False),
     Row("Fig. S8", "A+/A- spread over three initial states", "independent of the state (< 15 %)", "fig4a",
         "A_ratio_spread", lambda x: _num(x, "%", 100), _in(0.0, 0.15), "state-independent switching", literature=False),
 ]
