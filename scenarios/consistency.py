@@ -106,7 +106,8 @@ ROWS = [
         "calibrate_variability, on other device draws)", literature=False),
     Row("Fig. S5", "reference device NL (eq. 1)", "0.61-0.65 (accept 0.50-0.75)", "figS5", "NL",
         lambda x: _num(x), _in(0.50, 0.75), "domain channel alone (vacancy migration off); below the device's "
-        "NL at every write width (table below)", literature=False),
+        "NL at every write width and every domain activation field (tables below; 0.675 at 1.1x E_a, where "
+        "Fig. 2b still holds)", literature=False),
     Row("Fig. S5", "reference window / device window [+, -]", "< 1 (reference narrower)", "figS5",
         "window_ratio_to_device", lambda x: _num(x), _in(0.0, 0.999),
         "Cr/BTO exchange widens the device's window (vacancy migration off: no exchange), with the domain "
