@@ -174,17 +174,24 @@ def report(directory: Path) -> str:
     return "\n".join(head + [""] + lines) + "\n"
 
 
+def _optional_result(directory: Path, name: str, what: str):
+    """(result of ``name``.h5, []) or (None, lines saying it was not run; nothing for an unreadable file)."""
+    path = directory / f"{name}.h5"
+    if not path.exists():
+        return None, ["", f"{what}: not run (`make {name}`)."]
+    try:
+        return read_result(path), []
+    except ResultFileError as exc:
+        print(f"warning: {exc}", file=sys.stderr)
+        return None, []
+
+
 def width_section(directory: Path) -> list[str]:
     """Markdown lines of the Fig. 2d NL against the write-pulse width (``nl_width.h5``; none without it):
     where the paper's fixed 1 ms sits among the widths the same physics would need."""
-    path = directory / "nl_width.h5"
-    if not path.exists():
-        return ["", "NL against the write-pulse width: not run (`make nl_width`)."]
-    try:
-        r = read_result(path)
-    except ResultFileError as exc:
-        print(f"warning: {exc}", file=sys.stderr)
-        return []
+    r, lines = _optional_result(directory, "nl_width", "NL against the write-pulse width")
+    if r is None:
+        return lines
     from .nl_width import GROUPS
 
     d = r.data
@@ -208,14 +215,9 @@ def width_section(directory: Path) -> list[str]:
 def onset_section(directory: Path) -> list[str]:
     """Markdown lines of Figs. 2b and 2d against the domains' activation field (``nl_onset.h5``; none
     without it): the tension between the two figures, measured on one parameter."""
-    path = directory / "nl_onset.h5"
-    if not path.exists():
-        return ["", "Figs. 2b and 2d against the domains' activation field: not run (`make nl_onset`)."]
-    try:
-        r = read_result(path)
-    except ResultFileError as exc:
-        print(f"warning: {exc}", file=sys.stderr)
-        return []
+    r, lines = _optional_result(directory, "nl_onset", "Figs. 2b and 2d against the domains' activation field")
+    if r is None:
+        return lines
     d = r.data
 
     def v(key):

@@ -25,7 +25,7 @@ import numpy as np
 
 from . import fig2d
 from .common import open_result_for_plot, parameter_quantities
-from .nl_width import GROUPS, train_quantities
+from .nl_width import GROUPS, train_quantities, train_record, train_scheme_quantities
 from .store import Quantity, RunResult
 from .switching import POLARITIES, DeviceRunner, join, parameter_sets, run_rv_loop
 
@@ -89,12 +89,7 @@ def run(cfg: dict, progress: bool = True) -> RunResult:
                 q = p.replace(**{"vacancies.migration": False}) if label else p
                 res = fig2d.run_trains(runner, q, cfg, f"{label or 'device'} E_a x{s:g}")
                 trains[label].append(res)
-                key = join("/trains", label, f"scale_{s:g}")
-                data[f"{key}/G_pulse_S"] = Quantity(res["G_S"], "S", "conductance read after each pulse",
-                                                    ("cycle", "pulse_index"))
-                data[f"{key}/cycle"] = Quantity(np.arange(res["G_S"].shape[0]), "1", "cycle number", ("cycle",))
-                data[f"{key}/pulse_index"] = Quantity(np.arange(res["G_S"].shape[1]), "1", "pulse number in the cycle",
-                                                      ("pulse_index",))
+                data.update(train_record(join("/trains", label, f"scale_{s:g}"), res["G_S"]))
             lps = [run_rv_loop(runner, p, w, loop_cfg, f"loop E_a x{s:g} {w:g} s") for w in widths]
             loops.append(lps)
             key = f"/loops/scale_{s:g}"
@@ -117,10 +112,7 @@ def run(cfg: dict, progress: bool = True) -> RunResult:
     data["/loops/V_write_V"] = Quantity(V_write, "V", "write amplitude of the R-V loops", ("loop_pulse_index",))
     data["/loops/loop_pulse_index"] = Quantity(np.arange(V_write.size), "1", "write number in the loop",
                                                ("loop_pulse_index",))
-    amps = fig2d.pulse_amplitudes(cfg)
-    data["/derived/pulse_index"] = Quantity(np.arange(amps.size), "1", "pulse number in the cycle", ("pulse_index",))
-    data["/derived/pulse_amplitude_V"] = Quantity(amps, "V", "write amplitude of each train pulse", ("pulse_index",))
-    data["/derived/read_voltage_V"] = Quantity(float(cfg["V_read_V"]), "V", "read voltage")
+    data.update(train_scheme_quantities(cfg))
     data.update(parameter_quantities(params))
     return RunResult(scenario=NAME, config=cfg, seed=None, data=data, solver=runner.solver(),
                      attrs={"/derived": {"note": "one parameter, the domains' median activation field, swept; "

@@ -92,6 +92,22 @@ def train_quantities(derived: str, axis_name: str, axis: Quantity, trains: list)
     }
 
 
+def train_record(group: str, G_S) -> dict:
+    """One run's trains G[cycle, pulse] under ``group`` with their axes."""
+    G = np.asarray(G_S)
+    return {f"{group}/G_pulse_S": Quantity(G, "S", "conductance read after each pulse", ("cycle", "pulse_index")),
+            f"{group}/cycle": Quantity(np.arange(G.shape[0]), "1", "cycle number", ("cycle",)),
+            f"{group}/pulse_index": Quantity(np.arange(G.shape[1]), "1", "pulse number in the cycle", ("pulse_index",))}
+
+
+def train_scheme_quantities(cfg: dict) -> dict:
+    """The train's pulse amplitudes (axis ``pulse_index``) and read voltage under /derived."""
+    amps = fig2d.pulse_amplitudes(cfg)
+    return {"/derived/pulse_index": Quantity(np.arange(amps.size), "1", "pulse number in the cycle", ("pulse_index",)),
+            "/derived/pulse_amplitude_V": Quantity(amps, "V", "write amplitude of each pulse", ("pulse_index",)),
+            "/derived/read_voltage_V": Quantity(float(cfg["V_read_V"]), "V", "read voltage")}
+
+
 def run(cfg: dict, progress: bool = True) -> RunResult:
     widths = [float(w) for w in cfg["widths_s"]]
     if not widths or min(widths) <= 0:
@@ -112,19 +128,11 @@ def run(cfg: dict, progress: bool = True) -> RunResult:
             for w in widths:
                 res = fig2d.run_trains(runner, p, dict(cfg, pulse_width_s=w), f"{label or 'device'} {w:g} s")
                 trains.append(res)
-                key = join("/trains", label, f"width_{w:g}s")
-                data[f"{key}/G_pulse_S"] = Quantity(res["G_S"], "S", "conductance read after each pulse",
-                                                    ("cycle", "pulse_index"))
-                data[f"{key}/cycle"] = Quantity(np.arange(res["G_S"].shape[0]), "1", "cycle number", ("cycle",))
-                data[f"{key}/pulse_index"] = Quantity(np.arange(res["G_S"].shape[1]), "1", "pulse number in the cycle",
-                                                      ("pulse_index",))
+                data.update(train_record(join("/trains", label, f"width_{w:g}s"), res["G_S"]))
             data.update(width_quantities(join("/derived", label), widths, trains))
     finally:
         runner.close()
-    amps = fig2d.pulse_amplitudes(cfg)
-    data["/derived/pulse_index"] = Quantity(np.arange(amps.size), "1", "pulse number in the cycle", ("pulse_index",))
-    data["/derived/pulse_amplitude_V"] = Quantity(amps, "V", "write amplitude of each pulse", ("pulse_index",))
-    data["/derived/read_voltage_V"] = Quantity(float(cfg["V_read_V"]), "V", "read voltage")
+    data.update(train_scheme_quantities(cfg))
     data.update(parameter_quantities(params))
     return RunResult(scenario=NAME, config=cfg, seed=None, data=data, solver=runner.solver(),
                      attrs={"/derived": {"note": "the paper fixes 1 ms (Fig. 2d: NL 0.13-0.17); the sweep is "
