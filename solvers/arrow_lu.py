@@ -22,8 +22,8 @@ mobile density and potentials. With x_L the local and x_K the kept unknowns and 
     S = A_KK - A_KL D^-1 A_LK,   S x_K = r_K - A_KL D^-1 r_L,   x_L = D^-1 (r_L - A_LK x_K),
 
 and S, whose fill stays within the kept unknowns' neighbours, is the arrow matrix factored above. In the
-column, the five trap classes per node make 5/7 of the unknowns: interleaved with them the band is 7
-wide below the diagonal, without them 3.
+column, the five trap classes per node make 5/7 of the unknowns: interleaved with them the band has 7
+diagonals below and 13 above the main one, without them 2 and 3.
 
 :class:`ArrowStructure` maps a fixed COO pattern (duplicates allowed) onto this storage once;
 :func:`arrow_factor` / :func:`arrow_solve` are numba kernels (pure functions of arrays);
