@@ -242,7 +242,31 @@ def onset_section(directory: Path) -> list[str]:
     out += [f"| {label} | " + " | ".join(fmt.format(x) for x in values) + " |" for label, values, fmt in rows]
     both = [f"{e:.0f} MV/cm" for e, a, b in zip(Ea, v("meets_fig2b"), v("meets_fig2d")) if a and b]
     out += ["", "Activation fields where Fig. 2b and Fig. 2d are both met: " + (", ".join(both) or "none") + "."]
+    if "/derived/ablation/NL" in d:
+        out += _ablation_table(r.config, d)
     return out
+
+
+def _ablation_table(cfg: dict, d: dict) -> list[str]:
+    """The device's trains with one vacancy mechanism off, beside the device and the reference device at
+    the same activation field when the sweep has it."""
+
+    def v(key):
+        return np.asarray(d[f"/derived/{key}"].values)
+
+    scale = float(cfg["ablation_scale"])
+    cols = [(str(name), v("ablation/NL")[i], v("ablation/first_step_share_depression")[i])
+            for i, name in enumerate(v("ablation/ablation"))]
+    at = np.flatnonzero(np.isclose(v("activation_scale"), scale))
+    if at.size:
+        i = int(at[0])
+        cols.insert(0, ("device", v("NL")[i], v("first_step_share_depression")[i]))
+        if "/derived/reference/NL" in d:
+            cols.append(("reference device", v("reference/NL")[i], v("reference/first_step_share_depression")[i]))
+    return ["", f"Vacancy mechanisms switched off one at a time ({scale:g} x the activation field, 1 ms trains):", "",
+            "| quantity | " + " | ".join(name for name, _, _ in cols) + " |", "|---|" + "---|" * len(cols),
+            "| NL (eq. 1) | " + " | ".join(f"{nl:.3g}" for _, nl, _ in cols) + " |",
+            "| first depression pulse / swing | " + " | ".join(f"{sh:.2f}" for _, _, sh in cols) + " |"]
 
 
 def main(argv=None) -> int:

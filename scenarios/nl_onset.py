@@ -13,6 +13,10 @@ reach the LRS. ``/derived/meets_fig2b``, ``meets_fig2d`` and ``meets_figS5`` mar
 device's loops (R_LRS of every width and both windows within the paper's bands), the device's NL and the
 reference device's NL meet the paper's numbers.
 
+Ablations: at ``ablation_scale`` the device's trains are also run with one vacancy mechanism at a time
+switched off (``ablations``: name -> parameter overrides; default :data:`ABLATIONS`), under
+``/derived/ablation`` (axis ``ablation``): which part of the vacancy channel moves the NL.
+
 Derived (axis ``activation_scale``): ``activation_field_V_per_m``; the train numbers of
 :func:`scenarios.nl_width.train_quantities` (``/derived`` device, ``/derived/reference``); per loop width
 (axis ``loop_width_s``) ``R_LRS_ohm``, ``R_HRS_ohm`` and, per polarity, ``switching_window_V`` and
@@ -44,12 +48,23 @@ PAPER = {
 SHORT_WRITE_S = 5e-4
 
 
+#: vacancy mechanisms switched off one at a time (parameter overrides) in the ablation trains
+ABLATIONS = {
+    "no band lowering": {"ferroelectric.vacancy_band_lowering_J": 0.0},
+    "no traps": {"vacancies.trap_site_density_m3": 0.0},
+    "no exchange": {"vacancies.exchange_site_density_m2": 0.0},
+    "no exchange, no band lowering": {"vacancies.exchange_site_density_m2": 0.0,
+                                      "ferroelectric.vacancy_band_lowering_J": 0.0},
+}
+
+
 def config(quick: bool = False) -> dict:
     cfg = fig2d.config(quick)
     cfg.update({"channel_split": False, "literature_comparison": False, "cycles": 2, "reference": True,
                 "activation_scales": [1.0, 2.0] if quick else [1.0, 1.1, 1.3, 1.65, 2.0],
                 "loop": {"V_max_V": 3.0 if quick else 4.0, "step_V": 0.5 if quick else 0.2, "interval_s": 1e-6,
-                         "pulse_widths_s": [1e-6, 1e-3]}})
+                         "pulse_widths_s": [1e-6, 1e-3]},
+                "ablation_scale": 1.1, "ablations": ABLATIONS})
     return cfg
 
 
@@ -79,9 +94,10 @@ def run(cfg: dict, progress: bool = True) -> RunResult:
     Ea0 = params.domains.activation_field_V_per_m
     labels = ["", "reference"] if cfg.get("reference") else [""]
     loop_cfg = dict(cfg, **cfg["loop"])
-    runner = DeviceRunner(params.domains.columns * len(scales) * (int(cfg["cycles"]) * len(labels) + len(widths)),
-                          NAME, progress)
-    data, trains, loops = {}, {label: [] for label in labels}, []
+    ablations = dict(sorted((cfg.get("ablations") or {}).items()))     # the stored configuration's key order
+    runner = DeviceRunner(params.domains.columns * (len(scales) * (int(cfg["cycles"]) * len(labels) + len(widths))
+                                                    + int(cfg["cycles"]) * len(ablations)), NAME, progress)
+    data, trains, loops, ablated = {}, {label: [] for label in labels}, [], []
     try:
         for s in scales:
             p = params.replace(**{"domains.activation_field_V_per_m": s * Ea0})
@@ -100,8 +116,18 @@ def run(cfg: dict, progress: bool = True) -> RunResult:
                                                    ("loop_width_s",))
             data[f"{key}/loop_pulse_index"] = Quantity(np.arange(lps[0].R_ohm.size), "1", "write number in the loop",
                                                        ("loop_pulse_index",))
+        s = float(cfg["ablation_scale"])
+        for i, (name, overrides) in enumerate(ablations.items()):
+            p = params.replace(**{"domains.activation_field_V_per_m": s * Ea0, **overrides})
+            res = fig2d.run_trains(runner, p, cfg, f"{name}, E_a x{s:g}")
+            ablated.append(res)
+            data.update(train_record(f"/trains/ablation_{i}", res["G_S"]))
     finally:
         runner.close()
+    if ablations:
+        names = Quantity(np.array(list(ablations)), "1", "vacancy mechanism switched off (ABLATIONS; "
+                         f"/config: ablations), device at {float(cfg['ablation_scale']):g} x E_a", ("ablation",))
+        data.update(train_quantities("/derived/ablation", "ablation", names, ablated))
     axis = Quantity(np.array(scales), "1", "median Merz activation field / that of the configured set",
                     ("activation_scale",))
     for label in labels:

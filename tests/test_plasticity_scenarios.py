@@ -162,6 +162,15 @@ def test_nl_onset_quick_a_later_onset_centres_the_ramp_and_loses_the_lrs(quick):
     R = _v(r, "/derived/R_LRS_ohm")[:, long]
     assert R[1] > 5.0 * R[0], R
     assert _v(r, "/derived/meets_fig2b").dtype == bool and _v(r, "/derived/meets_figS5").shape == (2,)
+    # ablations: each run's NL is eq. (1) of its trains; without the exchange sites and the band lowering of
+    # the pile (the two that raise the LRS conductance) the train peaks lowest
+    names = list(r.config["ablations"])
+    assert list(_v(r, "/derived/ablation/ablation")) == names
+    for i in range(len(names)):
+        G = _v(r, f"/trains/ablation_{i}/G_pulse_S")
+        assert float(_v(r, "/derived/ablation/NL")[i]) == pytest.approx(np.mean(paper_nl(G)))
+    G_max = _v(r, "/derived/ablation/G_max_S")
+    assert int(np.argmin(G_max)) == names.index("no exchange, no band lowering"), G_max
 
 
 def test_figS4_quick_is_deterministic_for_a_seed(quick, tmp_path):
