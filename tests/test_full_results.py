@@ -93,3 +93,11 @@ def test_nl_onset_a_later_onset_centres_the_domains_but_not_the_vacancy_return()
     assert np.all(share > share_ref)
     meets = _v(r, "/derived/meets_fig2b")[order]
     assert meets[0] and not meets[-1]                        # the calibrated field meets Fig. 2b; 2x does not
+    # ablations at 1.1x: without the exchange sites and the pile's band lowering the device's NL and its
+    # first-pulse depression share fall below the full device's
+    names = list(_v(r, "/derived/ablation/ablation"))
+    at = int(np.flatnonzero(np.isclose(_v(r, "/derived/activation_scale"), r.config["ablation_scale"]))[0])
+    k = names.index("no exchange, no band lowering")
+    assert _v(r, "/derived/ablation/NL")[k] < _v(r, "/derived/NL")[at]
+    assert (_v(r, "/derived/ablation/first_step_share_depression")[k]
+            < _v(r, "/derived/first_step_share_depression")[at])
