@@ -435,6 +435,11 @@ def calibrate_variability(model: CompactModel, c2c_trains_S=None, d2d_trains_S=N
 STDP_TAU_MAX_SPAN = 10.0
 
 
+def stdp_tau_max_s(dt_s) -> float:
+    """The largest τ :func:`fit_stdp_window` fits to delays ``dt_s``: STDP_TAU_MAX_SPAN × the longest |Δt|."""
+    return STDP_TAU_MAX_SPAN * max(float(np.max(np.abs(np.asarray(dt_s, dtype=float)))), 1e-15)
+
+
 def fit_stdp_window(dt_s, dW_percent) -> tuple[StdpWindow, float]:
     """Least-squares fit of the paper's eq. (2) to ΔW(Δt) points; returns (window, rms residual in %).
 
@@ -464,7 +469,7 @@ def fit_stdp_window(dt_s, dW_percent) -> tuple[StdpWindow, float]:
 
         amp_max = 1e4 * (float(np.ptp(y)) + 1.0)
         lo = [math.log(1e-6), math.log(max(float(t.min()), 1e-15) * 1e-3), -np.inf]
-        hi = [math.log(amp_max), math.log(max(float(t.max()), 1e-15) * STDP_TAU_MAX_SPAN), np.inf]
+        hi = [math.log(amp_max), math.log(stdp_tau_max_s(t)), np.inf]
         tau0 = min(max(float(np.median(t)), math.exp(lo[1])), math.exp(hi[1]))
         amp0 = min(max(float(sign * (y[np.argmin(t)] - y[np.argmax(t)])), 1e-6), amp_max)
         res = least_squares(lambda p: model(p) - y, [math.log(amp0), math.log(tau0), float(y[np.argmax(t)])],

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ftjphys.compact_fit import STDP_TAU_MAX_SPAN, fit_stdp_window
+from ftjphys.compact_fit import STDP_TAU_MAX_SPAN, fit_stdp_window, stdp_tau_max_s
 from ftjphys.protocols import Hold, Protocol, Pulse, Read, SpikePair
 
 from .common import open_result_for_plot, parameter_quantities
@@ -143,7 +143,7 @@ def run(cfg: dict, progress: bool = True) -> RunResult:
         data[f"/derived/{name}"] = Quantity(float(vals[0]), FIT_UNITS[name], f"eq. (2) fit, {name}")
         data[f"/derived/{name}_states"] = Quantity(vals, FIT_UNITS[name], f"eq. (2) fit per initial state",
                                                    ("initial_state",))
-    tau_cap = STDP_TAU_MAX_SPAN * float(np.max(np.abs(delays)))
+    tau_cap = stdp_tau_max_s(delays)        # the delays are symmetric: each side's bound
     for side in ("plus", "minus"):
         data[f"/derived/tau_{side}_at_bound_states"] = Quantity(
             np.array([getattr(f, f"tau_{side}_s") >= (1.0 - 1e-6) * tau_cap for f in fits]), "1",

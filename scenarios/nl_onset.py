@@ -29,6 +29,7 @@ import numpy as np
 
 from . import fig2d
 from .common import open_result_for_plot, parameter_quantities
+from .figS5 import REFERENCE_OVERRIDES
 from .nl_width import GROUPS, train_quantities, train_record, train_scheme_quantities
 from .store import Quantity, RunResult
 from .switching import POLARITIES, DeviceRunner, join, parameter_sets, run_rv_loop
@@ -77,6 +78,8 @@ def _validate(cfg: dict) -> tuple[list[float], list[float]]:
     if not widths or min(widths) <= 0:
         raise ValueError(f"loop.pulse_widths_s = {cfg['loop']['pulse_widths_s']!r}; allowed: a non-empty list "
                          "of widths > 0 s")
+    if not float(cfg["ablation_scale"]) > 0:
+        raise ValueError(f"ablation_scale = {cfg['ablation_scale']!r}; allowed: a factor > 0")
     if int(cfg["cycles"]) < 2:
         raise ValueError(f"cycles = {cfg['cycles']!r}; allowed: >= 2 (the last cycle's first steps need the "
                          "cycle before)")
@@ -102,7 +105,7 @@ def run(cfg: dict, progress: bool = True) -> RunResult:
         for s in scales:
             p = params.replace(**{"domains.activation_field_V_per_m": s * Ea0})
             for label in labels:
-                q = p.replace(**{"vacancies.migration": False}) if label else p
+                q = p.replace(**REFERENCE_OVERRIDES) if label else p
                 res = fig2d.run_trains(runner, q, cfg, f"{label or 'device'} E_a x{s:g}")
                 trains[label].append(res)
                 data.update(train_record(join("/trains", label, f"scale_{s:g}"), res["G_S"]))

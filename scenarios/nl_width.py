@@ -23,6 +23,7 @@ from ftjphys.plasticity import split_branches
 
 from . import fig2d
 from .common import open_result_for_plot, parameter_quantities
+from .figS5 import REFERENCE_OVERRIDES
 from .store import Quantity, RunResult
 from .switching import DeviceRunner, join, parameter_sets
 
@@ -118,7 +119,7 @@ def run(cfg: dict, progress: bool = True) -> RunResult:
     (_, params), = parameter_sets(dict(cfg, literature_comparison=False))
     devices = [("", params)]
     if cfg.get("reference"):
-        devices.append(("reference", params.replace(**{"vacancies.migration": False})))
+        devices.append(("reference", params.replace(**REFERENCE_OVERRIDES)))
     runner = DeviceRunner(params.domains.columns * int(cfg["cycles"]) * len(widths) * len(devices), NAME,
                           progress)
     data = {}

@@ -173,6 +173,14 @@ def test_nl_onset_quick_a_later_onset_centres_the_ramp_and_loses_the_lrs(quick):
     assert int(np.argmin(G_max)) == names.index("no exchange, no band lowering"), G_max
 
 
+def test_nl_onset_rejects_bad_sweeps_by_name():
+    from scenarios import nl_onset
+
+    for key, value in (("activation_scales", []), ("ablation_scale", 0.0), ("cycles", 1)):
+        with pytest.raises(ValueError, match=key):
+            nl_onset.run(dict(nl_onset.config(True), **{key: value}), progress=False)
+
+
 def test_figS4_quick_is_deterministic_for_a_seed(quick, tmp_path):
     r = quick("figS4", "workers=1")
     Gc, Gd = _v(r, "/derived/G_c2c_S"), _v(r, "/derived/G_d2d_S")
