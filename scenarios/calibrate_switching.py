@@ -22,12 +22,18 @@ Stages (``--stage``, run in this order):
     spread: the domain spread again, now with the exchange in place and every other value held: a bounded
         scalar minimisation of the exchange stage's objective (the reference loop re-run in every
         evaluation, since it depends on the spread).
+    plasticity: the exchange parameters and the domains' median activation field together, on the exchange
+        stage's objective (reference loop re-run in every evaluation) plus the Fig. 2d / S5 pulse trains,
+        reduced to 0.1 V steps and 2 cycles (``TRAIN_STEP_V``; eq. (1) of the second cycle):
+        (NL - 0.15) / 0.05 for the device, (NL_ref - 0.625) / 0.125 for the reference device (the paper's
+        Fig. S5 range 0.50-0.75), max(0, max|dG| / mean|dG| - 4) for each branch of the device (smoothness,
+        research/mechanisms.md: it rejects an abrupt channel that passes eq. (1) by coincidence).
 The vacancy migration energy is not fitted: it follows from the paper's mobility at switching fields
 (:func:`ftjphys.vacancy_mobility.migration_energy_for_mobility_J`); the trap parameters are given in
 ``FIXED`` with their readings. The runs of one evaluation go to parallel worker processes.
 
-Run: ``python -m scenarios.calibrate_switching [--stage domains|exchange|spread] [--max-evaluations N] [--workers N]``;
-it prints the values.
+Run: ``python -m scenarios.calibrate_switching [--stage domains|exchange|spread|plasticity]
+[--max-evaluations N] [--workers N]``; it prints the values.
 """
 
 from __future__ import annotations
@@ -85,7 +91,15 @@ EXCHANGE_FREE = {
     "vacancies.exchange_barrier_spread_J": (0.1 * sc.eV, 0.05 * sc.eV, 0.5 * sc.eV),
     "vacancies.exchange_transfer_coefficient": (0.5, 0.3, 0.7),
 }
-STAGES = {"domains": (FIXED, FREE), "exchange": (EXCHANGE_FIXED, EXCHANGE_FREE)}
+PLASTICITY_FREE = {**EXCHANGE_FREE, "domains.activation_field_V_per_m": (1e10, 1.5e10, 2.5e10)}
+STAGES = {"domains": (FIXED, FREE), "exchange": (EXCHANGE_FIXED, EXCHANGE_FREE),
+          "plasticity": (EXCHANGE_FIXED, PLASTICITY_FREE)}
+# the plasticity stage's reduced Fig. 2d trains and their targets
+TRAIN_STEP_V = 0.1
+TRAIN_CYCLES = 2
+NL_TARGET, NL_SCALE = 0.15, 0.05
+REFERENCE_NL_TARGET, REFERENCE_NL_SCALE = 0.625, 0.125
+SMOOTHNESS_MAX = 4.0
 START = {
     # the previous calibration (3 Gaussian columns, symmetric nucleation), moved to delta = 0.2 and a
     # log-normal spread that gives ~2 V windows
@@ -94,6 +108,9 @@ START = {
     # 1.6 +- 0.15 eV with symmetric transfer hold at 0 V and reverse; 1.5e12 cm^-2 sites stay below the
     # metallization density of the two unit cells (4e16 m^-2 gave R_LRS ~ 20-70 Ohm)
     "exchange": np.array([1.5, 1.6, 1.5, 1.0]),
+    # a hand scan of the reduced trains: barriers of 2.0 +- 0.1 eV on 4e12 cm^-2 sites move the exchange to
+    # the upper half of the ramp (NL 0.27 against 0.87 at the exchange stage's values)
+    "plasticity": np.array([4.0, 2.0, 1.0, 0.8952, 1.8237]),
 }
 
 
@@ -128,13 +145,35 @@ def _drift(params, amplitude_V):
     return float(np.max(np.abs(R / R[0] - 1.0)))
 
 
+def _train(params):
+    """G[cycle, 2P] of the reduced Fig. 2d trains (``TRAIN_STEP_V``, ``TRAIN_CYCLES``), columns in turn."""
+    from . import fig2d
+    from .switching import DeviceRunner
+
+    cfg = dict(fig2d.config(False), step_V=TRAIN_STEP_V, cycles=TRAIN_CYCLES, channel_split=False)
+    runner = DeviceRunner(params.domains.columns * TRAIN_CYCLES, "", progress=False, workers=1)
+    return fig2d.run_trains(runner, params, cfg)["G_S"]
+
+
 def _run(task: dict, values: dict):
     """One run of an evaluation (a worker task): a loop of one width, the reference device's 1 ms loop,
-    or a retention drift."""
+    a retention drift, or the reduced pulse trains of the device or the reference device."""
     if task["kind"] == "reference":
         return reference_loop(values)
     p = yang2022().replace(**values)
+    if task["kind"] == "train":
+        return _train(p.replace(**{"vacancies.migration": task["migration"]}))
     return _loop(p, task["width_s"]) if task["kind"] == "loop" else _drift(p, task["amplitude_V"])
+
+
+def train_residuals(G_S, G_reference_S) -> list:
+    """The plasticity stage's residuals of the reduced trains (last cycle): device and reference NL,
+    smoothness of each device branch."""
+    from ftjphys.plasticity import paper_nl, step_statistics
+
+    r = [(float(paper_nl(G_S[-1])) - NL_TARGET) / NL_SCALE,
+         (float(paper_nl(G_reference_S[-1])) - REFERENCE_NL_TARGET) / REFERENCE_NL_SCALE]
+    return r + [max(0.0, s.smoothness - SMOOTHNESS_MAX) for s in step_statistics(G_S[-1:])]
 
 
 def reference_loop(values: dict):
@@ -143,14 +182,16 @@ def reference_loop(values: dict):
 
 
 def residuals(values: dict, verbose: bool = False, workers: int = 0, reference=None,
-              run_reference: bool = False) -> np.ndarray:
+              run_reference: bool = False, trains: bool = False) -> np.ndarray:
     """The module's objective; with ``reference`` (the reference device's 1 ms :func:`reference_loop`), or
     with ``run_reference`` (run that loop with ``values`` beside the others), also the two residuals of a
-    reference window narrower than the device's."""
-    tasks = ([{"kind": "loop", "width_s": w} for w in WIDTHS_S]
+    reference window narrower than the device's; with ``trains``, also :func:`train_residuals`."""
+    train_tasks = [{"kind": "train", "migration": m} for m in (True, False)] if trains else []
+    tasks = (train_tasks + [{"kind": "loop", "width_s": w} for w in WIDTHS_S]
              + [{"kind": "drift", "amplitude_V": a} for a in (+4.0, -4.0)]
              + ([{"kind": "reference"}] if run_reference else []))
     out = parallel_map(_run, tasks, shared=values, workers=workers, progress=False)
+    trained, out = out[:len(train_tasks)], out[len(train_tasks):]
     loops, drifts = out[:len(WIDTHS_S)], out[len(WIDTHS_S):len(WIDTHS_S) + 2]
     if run_reference:
         reference = out[-1]
@@ -167,16 +208,20 @@ def residuals(values: dict, verbose: bool = False, workers: int = 0, reference=N
     if reference is not None:
         ratios = reference.windows_V / loops[-1].windows_V
         r += [max(0.0, q - 0.95) / 0.05 if np.isfinite(q) else 5.0 for q in ratios]
+    if trains:
+        r += train_residuals(*trained)
     if verbose:
         print("  R_LRS " + "/".join(f"{sw.R_LRS_ohm:.3g}" for sw in loops)
               + "  R_HRS " + "/".join(f"{sw.R_HRS_ohm:.3g}" for sw in loops)
               + "  windows " + " ".join(f"{w[0]:.2f}/{w[1]:.2f}" for w in (sw.windows_V for sw in loops))
               + f"  drift {np.round(drifts, 3)}"
-              + (f"  reference/device window {np.round(ratios, 3)}" if reference is not None else ""), flush=True)
+              + (f"  reference/device window {np.round(ratios, 3)}" if reference is not None else "")
+              + (f"  trains {np.round(r[-4:], 2)}" if trains else ""), flush=True)
     return np.array(r)
 
 
 N_RESIDUALS = 3 + 3 * 3 + 2 + 1 + 2
+N_TRAIN_RESIDUALS = 4
 
 
 def calibrate(x0, max_evaluations=40, verbose=True, workers=0, stage="domains"):
@@ -184,11 +229,14 @@ def calibrate(x0, max_evaluations=40, verbose=True, workers=0, stage="domains"):
     names = list(free)
     lo = np.array([free[n][1] for n in names]) / np.array([free[n][0] for n in names])
     hi = np.array([free[n][2] for n in names]) / np.array([free[n][0] for n in names])
+    # the plasticity stage moves the domains, so its reference loop runs in every evaluation
+    trains = stage == "plasticity"
     reference = reference_loop(_values(x0, stage)) if stage == "exchange" else None
-    n_residuals = N_RESIDUALS + (2 if reference is not None else 0)
-    res = bounded_least_squares(lambda x: residuals(_values(x, stage), verbose, workers, reference), x0, lo, hi,
-                                n_residuals, diff_step=0.03, max_evaluations=max_evaluations, verbose=verbose,
-                                describe=lambda x: f"x = {np.round(x, 4).tolist()}")
+    n_residuals = N_RESIDUALS + (2 if stage != "domains" else 0) + (N_TRAIN_RESIDUALS if trains else 0)
+    res = bounded_least_squares(lambda x: residuals(_values(x, stage), verbose, workers, reference,
+                                                    run_reference=trains, trains=trains),
+                                x0, lo, hi, n_residuals, diff_step=0.03, max_evaluations=max_evaluations,
+                                verbose=verbose, describe=lambda x: f"x = {np.round(x, 4).tolist()}")
     return _values(res.x, stage), float(res.cost)
 
 

@@ -41,3 +41,27 @@ def test_the_spread_stage_brackets_the_calibrated_spread_and_is_a_stage_of_the_c
     assert lower <= spread <= upper
     with pytest.raises(SystemExit):
         main(["--stage", "unknown"])
+
+
+def test_the_plasticity_stage_scores_nl_and_smoothness_of_the_trains():
+    from scenarios.calibrate_switching import (NL_SCALE, NL_TARGET, REFERENCE_NL_SCALE, REFERENCE_NL_TARGET,
+                                               train_residuals)
+
+    P = 30
+    up = np.linspace(10e-6, 100e-6, P)
+    linear = np.concatenate((up, up[::-1]))[None, :]          # mirror-symmetric: eq. (1) gives 0
+    r = train_residuals(linear, linear)
+    assert r[0] == pytest.approx(-NL_TARGET / NL_SCALE) and r[1] == pytest.approx(-REFERENCE_NL_TARGET
+                                                                                  / REFERENCE_NL_SCALE)
+    assert r[2:] == [0.0, 0.0]
+    # an abrupt device switching mid-ramp: eq. (1) is low by mirror coincidence, the smoothness terms catch it
+    step = np.concatenate((np.full(P // 2, 10e-6), np.full(P - P // 2, 100e-6)))
+    r = train_residuals(np.concatenate((step, step[::-1]))[None, :], linear)
+    assert r[0] == pytest.approx(-NL_TARGET / NL_SCALE) and r[2] > 10 and r[3] > 10
+    # a device that switches early in each branch (saturating in ~P/10 pulses): eq. (1) is near 1
+    rise = (1 - np.exp(-np.arange(1, P + 1) / (P / 10))) / (1 - np.exp(-10.0))
+    early = np.concatenate((10e-6 + 90e-6 * rise, 100e-6 - 90e-6 * rise))[None, :]
+    assert train_residuals(early, linear)[0] > (0.8 - NL_TARGET) / NL_SCALE
+    # the stage fits the exchange and the domains' activation field, all calibrated values of yang2022
+    for key in _values(START["plasticity"], "plasticity"):
+        assert key in YANG2022_CALIBRATION, key
