@@ -16,8 +16,17 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
+from scipy import constants as sc
+
+from ftjphys.parameters import yang2022
 
 from .store import ResultFileError, read_result
+
+_Y = yang2022()
+_DOMAINS = (f"{_Y.domains.columns} log-normal columns: median activation field "
+            f"{_Y.domains.activation_field_V_per_m / 1e8:.0f} MV/cm, ln-spread {_Y.domains.activation_spread:.2f}")
+_EXCHANGE_BARRIERS = (f"barriers {_Y.vacancies.exchange_barrier_J / sc.eV:.2f} +- "
+                      f"{_Y.vacancies.exchange_barrier_spread_J / sc.eV:.2f} eV")
 
 
 @dataclass(frozen=True)
@@ -71,25 +80,27 @@ ROWS = [
     Row("Fig. 2b", "R_LRS after 1 / 10 / 100 us / 1 ms writes", "~1 kOhm (0.5-2) for 1-100 us, ~0.4 (0.2-0.8) at 1 ms",
         "fig2b", "R_LRS_ohm", lambda x: _num(x, "Ohm"),
         lambda x: _in(500, 2000)(np.asarray(x)[:-1]) and _in(200, 800)(np.asarray(x)[-1]),
-        "Merz-gated LK domain ensemble (32 log-normal columns: median activation field 182 MV/cm, "
-        "ln-spread 0.43; film Ps 0.18 C/m^2); Cr/BTO exchange sites metallize the top unit cells at long writes"),
+        f"Merz-gated LK domain ensemble ({_DOMAINS}; film Ps 0.18 C/m^2); Cr/BTO exchange sites metallize the "
+        "top unit cells at long writes"),
     Row("Fig. 2b", "R_HRS after negative writes, per width", "grows with width", "fig2b", "R_HRS_ohm",
         lambda x: _num(x, "Ohm"), _increasing,
         "nucleation asymmetry 0.087 (reversal towards Cr easier): longer negative writes switch more domains "
-        "back and return more exchanged vacancies to Cr"),
+        "back; tension with Fig. 2d / S5: at the activation field that centres the 1 ms trains, 1 us writes to "
+        "4 V leave more columns unset and the 1 us HRS is above the 10 us one (README, Calibration)"),
     Row("Fig. 2b", "switching window [+, -] per width", "1.5-2.5 V, polarities within 30 %", "fig2b",
         "switching_window_V", lambda x: "; ".join(_num(r, digits=3) for r in np.atleast_2d(x)) + " V", _windows_ok,
         "spread of nucleation fields over the domains; nucleation asymmetry offsets the Nb:SrTiO3 depletion clamp; "
-        "Cr/BTO exchange (barriers 1.61 +- 0.21 eV) extends both branches"),
+        f"Cr/BTO exchange ({_EXCHANGE_BARRIERS}) extends both branches"),
     Row("Fig. 2c", "retention drift HRS / intermediate / LRS over 1e4 s", "<= 0.10", "fig2c", "retention_drift",
         lambda x: _num(x), _in(0, 0.10),
         "vacancy traps (1e27 m^-3, release 1.1 +- 0.1 eV); Cr/BTO exchange barriers >= 1.3 eV; "
         "nucleation-limited (Merz) domain reversal at 0 V"),
     Row("Fig. 2d", "NL (eq. 1)", "0.13-0.17 (accept 0.10-0.20)", "fig2d", "NL", lambda x: _num(x), _in(0.10, 0.20),
-        "Cr/BTO exchange sites (a vacancy channel with memory) beside the domain ensemble; the LRS depolarizing "
-        "field front-loads the depression (the switched fraction alone: /derived/NL_switched_fraction; the "
-        "first -2 V pulse's share of the swing: nl_width), and the vacancy channel adds to it; shorter writes "
-        "centre both branches (table below)"),
+        f"Cr/BTO exchange sites ({_EXCHANGE_BARRIERS}, calibrate_switching --stage plasticity): they fill late "
+        "in the positive ramp, in the columns still pointing away from Cr, and empty in the negative ramp after "
+        "those reverse, against the domains' early switching (the switched fraction alone: "
+        "/derived/NL_switched_fraction); the NL rises over the cycles as the late columns accumulate exchanged "
+        "vacancies (/derived/NL_cycles)"),
     Row("Fig. 2d", "G_min at the read voltage", "40 uS (+-30 %)", "fig2d", "G_min_S",
         lambda x: _num(x, "uS", 1e6), _in(28e-6, 52e-6),
         "tension with R_LRS ~1 kOhm at the same read voltage (research/feasibility.md §2)"),
@@ -105,17 +116,18 @@ ROWS = [
         _in(0.04, 0.125), "spread of thickness, vacancy inventory, activation field (its size calibrated: "
         "calibrate_variability, on other device draws)", literature=False),
     Row("Fig. S5", "reference device NL (eq. 1)", "0.61-0.65 (accept 0.50-0.75)", "figS5", "NL",
-        lambda x: _num(x), _in(0.50, 0.75), "domain channel alone (vacancy migration off); below the device's "
-        "NL at every write width and every domain activation field (tables below; 0.675 at 1.1x E_a, where "
-        "Fig. 2b still holds)", literature=False),
+        lambda x: _num(x), _in(0.50, 0.75), "domain channel alone (vacancy migration off); the domains' "
+        "activation field set with the device's NL (calibrate_switching --stage plasticity; tables below)",
+        literature=False),
     Row("Fig. S5", "reference window / device window [+, -]", "< 1 (reference narrower)", "figS5",
         "window_ratio_to_device", lambda x: _num(x), _in(0.0, 0.999),
-        "Cr/BTO exchange widens the device's window (vacancy migration off: no exchange), with the domain "
-        "spread refitted beside it; at -V the margin is thin: both resets are the domains' (README)"),
+        "Cr/BTO exchange widens the device's window (vacancy migration off: no exchange); the margin is thin "
+        "(under 1 %): the exchange acts late in both ramps, beyond most of the ln R swing (README)"),
     Row("Fig. S6", "NL stepped scheme", "low (0.13-0.17)", "figS6", "NL_stepped", lambda x: _num(x), _in(0.0, 0.2),
-        "intrinsic linearity needs the vacancy channel (open)", literature=False),
+        "the late Cr/BTO exchange against the domains' early switching (as Fig. 2d)", literature=False),
     Row("Fig. S6", "NL identical-amplitude scheme", "low", "figS6", "NL_identical", lambda x: _num(x), _in(0.0, 0.3),
-        "as above", literature=False),
+        "3.5 V pulses sit below the exchange's onset: the domains switch in the first pulses and nothing "
+        "compensates them (the linearity is the ramp's, not intrinsic)", literature=False),
     Row("Fig. 4a", "A+/A-", "0.96 (0.8-1.2)", "fig4a", "A_ratio", lambda x: _num(x), _in(0.8, 1.2),
         "reversal from a partly written state is far easier than continuing it (built-in field, nucleation "
         "asymmetry): the lone spikes already depress (fig4a controls)", literature=False),
@@ -274,6 +286,8 @@ def main(argv=None) -> int:
     ap.add_argument("--dir", default="results", help="directory of the result files (default: results)")
     args = ap.parse_args(argv)
     directory = Path(args.dir)
+    if not directory.is_dir():
+        ap.error(f"--dir = {args.dir!r} is not a directory; allowed: an existing directory of result files")
     text = report(directory)
     out = directory / "consistency.md"
     tmp = out.with_suffix(".md.tmp")

@@ -239,6 +239,14 @@ def test_consistency_report_names_missing_files_and_judges_present_ones(quick, t
                                + ("none" if not both.any() else "")) for line in lines)
 
 
+def test_consistency_refuses_a_missing_directory(tmp_path, capsys):
+    from scenarios.consistency import main as consistency_main
+
+    with pytest.raises(SystemExit):
+        consistency_main(["--dir", str(tmp_path / "absent")])
+    assert "--dir" in capsys.readouterr().err and not (tmp_path / "absent").exists()
+
+
 def test_fig2ef_bins_the_steps_of_a_fig2d_file(quick, tmp_path):
     r = quick("fig2d")
     out = tmp_path / "fig2ef.h5"
