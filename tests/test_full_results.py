@@ -83,42 +83,44 @@ def test_figS4_variability_is_in_the_paper_range():
     assert 0.04 <= float(_v(r, "/derived/d2d")) <= 0.125                    # paper 8.3 %
 
 
-def test_nl_width_the_ramp_linearizes_at_short_writes_and_vacancies_raise_the_nl():
-    # the README's reading of nl_width: NL rises with the write width, is in the paper's 0.10-0.20 at 100 ns,
-    # and the reference device (vacancy migration off) is below the device from 100 ns up
+def test_nl_width_the_ramp_linearizes_at_short_writes_and_the_vacancies_linearize_at_long_ones():
+    # the README's reading of nl_width: NL rises with the write width for both devices, the device (vacancy
+    # migration on) is below the reference from 100 ns up and in the paper's 0.10-0.20 at the paper's 1 ms
     r = _result("nl_width")
     w, nl, ref = _v(r, "/derived/width_s"), _v(r, "/derived/NL"), _v(r, "/derived/reference/NL")
     order = np.argsort(w)
-    assert np.all(np.diff(nl[order]) > 0)
-    assert 0.10 <= float(nl[np.isclose(w, 1e-7)][0]) <= 0.20
-    assert np.all(ref[w >= 1e-7] < nl[w >= 1e-7])
+    assert np.all(np.diff(nl[order]) > 0) and np.all(np.diff(ref[order]) > 0)
+    assert 0.10 <= float(nl[np.isclose(w, 1e-3)][0]) <= 0.20
+    assert np.all(nl[w >= 1e-7] < ref[w >= 1e-7])
     share = _v(r, "/derived/first_step_share_depression")
     assert np.all(np.diff(share[order]) > 0)                 # the first -2 V pulse takes more of the swing
+    assert np.all(share[w >= 1e-7] < _v(r, "/derived/reference/first_step_share_depression")[w >= 1e-7])
 
 
-def test_nl_onset_a_later_onset_centres_the_domains_but_not_the_vacancy_return():
+def test_nl_onset_a_later_onset_centres_the_domains_and_the_exchange_linearizes_at_every_field():
     # the README's reading of nl_onset: raising the domains' activation field moves the set threshold up and
-    # lowers the reference device's NL (its ramp starts below more of the ensemble), while the device's
-    # first -2 V pulse keeps resetting a large share (the vacancy channel returns early): the device stays
-    # above the reference at every field, and the loops lose Fig. 2b's LRS before the device's NL falls
+    # lowers the reference device's NL (its ramp starts below more of the ensemble); the device stays below
+    # the reference at every field, with a smaller first-pulse depression share; the loops lose Fig. 2b's
+    # LRS above the calibrated field, where both NLs are in the paper's ranges
     r = _result("nl_onset")
     Ea = _v(r, "/derived/activation_field_V_per_m")
     order = np.argsort(Ea)
     nl, ref = _v(r, "/derived/NL")[order], _v(r, "/derived/reference/NL")[order]
     short = int(np.argmin(_v(r, "/derived/loop_width_s")))
     V50_set = _v(r, "/derived/switching_V50_V")[order, short, 0]
-    assert np.all(np.diff(V50_set) > 0)
+    switched = np.isfinite(V50_set)                          # the 1 us loop to 4 V may not switch at all
+    assert switched[0] and np.all(np.diff(V50_set[switched]) > 0)
     assert np.all(np.diff(ref) < 0)
-    assert np.all(ref < nl)
+    assert np.all(nl < ref)
     share, share_ref = (_v(r, f"/derived/{g}first_step_share_depression")[order] for g in ("", "reference/"))
-    assert np.all(share > share_ref)
-    meets = _v(r, "/derived/meets_fig2b")[order]
-    assert meets[0] and not meets[-1]                        # the calibrated field meets Fig. 2b; 2x does not
-    # ablations at 1.1x: without the exchange sites and the pile's band lowering the device's NL and its
-    # first-pulse depression share fall below the full device's
+    assert np.all(share < share_ref)
+    meets = {k: _v(r, f"/derived/meets_{k}")[order] for k in ("fig2b", "fig2d", "figS5")}
+    assert meets["fig2b"][0] and meets["fig2d"][0] and meets["figS5"][0]     # the calibrated field meets all
+    assert not meets["fig2b"][-1]
+    # ablations at 1.1x: without the Cr/BaTiO3 exchange, or without the band lowering through which its
+    # vacancies thin the barrier, the device's NL rises most of the way to the reference's
     names = list(_v(r, "/derived/ablation/ablation"))
     at = int(np.flatnonzero(np.isclose(_v(r, "/derived/activation_scale"), r.config["ablation_scale"]))[0])
-    k = names.index("no exchange, no band lowering")
-    assert _v(r, "/derived/ablation/NL")[k] < _v(r, "/derived/NL")[at]
-    assert (_v(r, "/derived/ablation/first_step_share_depression")[k]
-            < _v(r, "/derived/first_step_share_depression")[at])
+    for name in ("no exchange", "no band lowering", "no exchange, no band lowering"):
+        k = names.index(name)
+        assert _v(r, "/derived/ablation/NL")[k] > 0.5 * _v(r, "/derived/reference/NL")[at] > _v(r, "/derived/NL")[at]
