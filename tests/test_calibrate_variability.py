@@ -36,3 +36,12 @@ def test_the_spread_keeps_its_proportions_and_the_default_is_the_calibrated_scal
     assert scaled_spread(1.0) == BASE_SPREAD
     for k, v in scaled_spread(0.322).items():
         assert getattr(default, k) == pytest.approx(v, rel=1e-3)
+
+
+def test_the_command_fits_c2c_or_d2d_and_refuses_another_target(capsys):
+    from scenarios.calibrate_variability import TARGET_C2C, TARGET_D2D, main
+
+    assert (TARGET_C2C, TARGET_D2D) == (0.054, 0.083)          # the paper's Fig. S4 numbers
+    with pytest.raises(SystemExit):
+        main(["--target", "c3c"])
+    assert "--target" in capsys.readouterr().err
