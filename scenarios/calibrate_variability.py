@@ -85,24 +85,23 @@ def solve_increasing(f, target: float, lo: float, hi: float, tolerance: float, m
                        f"(last {name} {x:.4g}, f {fx:.4g})")
 
 
+def _fit(statistic, target: float, bracket, tolerance: float, max_evaluations: int, name: str):
+    return solve_increasing(statistic, target, *bracket, tolerance, max_evaluations,
+                            report=lambda line: print(line, flush=True), name=name)
+
+
 def calibrate(devices: int = 10, cycles: int = 3, seed: int = 77, workers: int = 2, bracket=(0.3, 0.45),
               tolerance: float = 0.003, max_evaluations: int = 4, progress: bool = True) -> tuple[float, float]:
     """(scale, d2d at the scale) with d2d within ``tolerance`` of :data:`TARGET_D2D`."""
-    def d2d(scale):
-        return d2d_at([scale], devices, cycles, seed, workers, progress)[0]
-
-    return solve_increasing(d2d, TARGET_D2D, *bracket, tolerance, max_evaluations,
-                            report=lambda line: print(line, flush=True), name="scale")
+    return _fit(lambda scale: d2d_at([scale], devices, cycles, seed, workers, progress)[0], TARGET_D2D, bracket,
+                tolerance, max_evaluations, "scale")
 
 
 def calibrate_c2c(chains: int = 2, cycles: int = 20, seed: int = 78, workers: int = 2, bracket=(0.015, 0.03),
                   tolerance: float = 0.003, max_evaluations: int = 4, progress: bool = True) -> tuple[float, float]:
     """(nucleation spread, c2c at it) with c2c within ``tolerance`` of :data:`TARGET_C2C`."""
-    def c2c(spread):
-        return c2c_at([spread], chains, cycles, seed, workers, progress)[0]
-
-    return solve_increasing(c2c, TARGET_C2C, *bracket, tolerance, max_evaluations,
-                            report=lambda line: print(line, flush=True), name="spread")
+    return _fit(lambda spread: c2c_at([spread], chains, cycles, seed, workers, progress)[0], TARGET_C2C, bracket,
+                tolerance, max_evaluations, "spread")
 
 
 def main(argv=None) -> int:
