@@ -70,6 +70,16 @@ def open_result_for_plot(h5_path):
     return plt, read_result(h5_path)
 
 
+def save_figure(fig, png_path, title: str) -> None:
+    """Title, lay out, write (120 dpi) and close a figure of :func:`open_result_for_plot`."""
+    import matplotlib.pyplot as plt
+
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(png_path, dpi=120)
+    plt.close(fig)
+
+
 def print_calibration(values: dict, cost: float) -> None:
     """The fitted values in the form of ``YANG2022_CALIBRATION`` entries (copying them there is a
     deliberate, reviewed step)."""

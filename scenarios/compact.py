@@ -34,7 +34,7 @@ import numpy as np
 from ftjphys.compact_fit import FitSettings, fit_compact_model, fit_stdp_window, reproduce_train
 from ftjphys.compact_model import CompactModel, exponential_curve
 
-from .common import open_result_for_plot
+from .common import open_result_for_plot, save_figure
 from .store import Quantity, ResultFileError, RunResult, read_result, write_result
 
 NAME = "compact"
@@ -403,9 +403,7 @@ def plot(h5_path, png_path) -> None:
         ax[2].text(0.5, 0.5, "no STDP data", ha="center", va="center", transform=ax[2].transAxes)
     ax[2].set(xlabel="dt (ms)", ylabel="dW (%)", title="STDP window")
     v = model.variability
-    fig.suptitle(f"compact model {model.name}: G {model.G_min_S * 1e6:.1f}-{model.G_max_S * 1e6:.1f} uS, "
-                 f"c2c {100 * v.c2c:.2f} %, d2d {100 * v.d2d:.2f} % (sigma_pulse {v.pulse_sigma_rel:.3f}, "
-                 f"sigma_device {v.device_sigma_rel:.3f})")
-    fig.tight_layout()
-    fig.savefig(png_path, dpi=120)
-    plt.close(fig)
+    title = (f"compact model {model.name}: G {model.G_min_S * 1e6:.1f}-{model.G_max_S * 1e6:.1f} uS, "
+             f"c2c {100 * v.c2c:.2f} %, d2d {100 * v.d2d:.2f} % (sigma_pulse {v.pulse_sigma_rel:.3f}, "
+             f"sigma_device {v.device_sigma_rel:.3f})")
+    save_figure(fig, png_path, title)

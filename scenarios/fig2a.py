@@ -18,7 +18,7 @@ import numpy as np
 from ftjphys.protocols import DCSweep, Protocol
 from ftjphys.switching_analysis import DEFAULT_MIN_RATIO, iv_switching, reversal_voltage
 
-from .common import open_result_for_plot, parameter_quantities
+from .common import open_result_for_plot, parameter_quantities, save_figure
 from .store import Quantity, RunResult
 from .switching import DeviceRunner, base_config, column_quantities, initial_state, join, parameter_sets
 
@@ -137,8 +137,6 @@ def plot(h5_path, png_path) -> None:
         ax[1].set_visible(False)
     ax[2].set(xlabel="t (ms)", ylabel="P (C/m^2)", title="polarization (column mean)")
     ax[2].legend(fontsize=8)
-    fig.suptitle(f"Fig. 2a: bipolar I-V at {float(d['/derived/sweep_rate_V_per_s'].values):g} V/s "
-                 f"(dynamics: scenarios/calibrate_switching)")
-    fig.tight_layout()
-    fig.savefig(png_path, dpi=120)
-    plt.close(fig)
+    title = (f"Fig. 2a: bipolar I-V at {float(d['/derived/sweep_rate_V_per_s'].values):g} V/s "
+             f"(dynamics: scenarios/calibrate_switching)")
+    save_figure(fig, png_path, title)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .common import open_result_for_plot, parameter_quantities
+from .common import open_result_for_plot, parameter_quantities, save_figure
 from .store import Quantity, RunResult
 from .switching import (
     QUICK_LOOP_OVERRIDES,
@@ -87,8 +87,6 @@ def plot(h5_path, png_path) -> None:
         plot_loops(ax[2], d, "/loops/literature", "/derived/literature")
         ax[2].set_title("R-V loops (literature)")
     asym = np.asarray(d["/derived/asymmetry"].values)
-    fig.suptitle(f"Fig. 2b: asymmetry per width {np.array2string(asym, precision=2)} "
-                 f"(dynamics: scenarios/calibrate_switching)")
-    fig.tight_layout()
-    fig.savefig(png_path, dpi=120)
-    plt.close(fig)
+    title = (f"Fig. 2b: asymmetry per width {np.array2string(asym, precision=2)} "
+             f"(dynamics: scenarios/calibrate_switching)")
+    save_figure(fig, png_path, title)

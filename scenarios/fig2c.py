@@ -15,7 +15,7 @@ import numpy as np
 
 from ftjphys.protocols import Hold, Protocol, Pulse, Read
 
-from .common import open_result_for_plot, parameter_quantities
+from .common import open_result_for_plot, parameter_quantities, save_figure
 from .store import Quantity, RunResult
 from .switching import QUICK_LOOP_OVERRIDES, DeviceRunner, base_config, initial_state, join, parameter_sets
 
@@ -142,7 +142,5 @@ def plot(h5_path, png_path) -> None:
         a.set(xlabel="time after write (s)", ylabel=f"R at {float(d[f'{dg}/V_read_V'].values)} V (ohm)",
               title=f"retention ({name})")
         a.legend(fontsize=8)
-    fig.suptitle("Fig. 2c: retention at 0 V (write pulses chosen; dynamics: scenarios/calibrate_switching)")
-    fig.tight_layout()
-    fig.savefig(png_path, dpi=120)
-    plt.close(fig)
+    title = ("Fig. 2c: retention at 0 V (write pulses chosen; dynamics: scenarios/calibrate_switching)")
+    save_figure(fig, png_path, title)

@@ -26,7 +26,7 @@ from ftjphys.landau import film_landau
 from ftjphys.plasticity import paper_nl, step_statistics
 from ftjphys.protocols import Protocol, PulseTrain, Read
 
-from .common import open_result_for_plot, parameter_quantities
+from .common import open_result_for_plot, parameter_quantities, save_figure
 from .store import Quantity, RunResult
 from .switching import DeviceRunner, base_config, initial_state, join, parameter_sets, read_times
 
@@ -209,8 +209,6 @@ def plot(h5_path, png_path) -> None:
     fig, ax = plt.subplots(len(groups), 2, figsize=(12, 4.2 * len(groups)), squeeze=False)
     for row, g in zip(ax, groups):
         plot_trains(row, d, g, "literature" if g.endswith("literature") else r.config["parameter_set"])
-    fig.suptitle(f"Fig. 2d-f: {r.config['scheme']} pulse trains of {float(r.config['pulse_width_s']):g} s writes, "
-                 f"read at {r.config['V_read_V']} V")
-    fig.tight_layout()
-    fig.savefig(png_path, dpi=120)
-    plt.close(fig)
+    title = (f"Fig. 2d-f: {r.config['scheme']} pulse trains of {float(r.config['pulse_width_s']):g} s writes, "
+             f"read at {r.config['V_read_V']} V")
+    save_figure(fig, png_path, title)

@@ -14,7 +14,7 @@ import numpy as np
 
 from ftjphys.plasticity import split_branches, step_statistics
 
-from .common import open_result_for_plot
+from .common import open_result_for_plot, save_figure
 from .store import Quantity, RunResult, read_result
 
 NAME = "fig2ef"
@@ -95,7 +95,4 @@ def plot(h5_path, png_path) -> None:
         a.axhline(0, color="k", lw=0.5)
         a.set(xlabel="G before the pulse (uS)", ylabel="dG per pulse (uS)",
               title=f"{name}: mean {float(d[f'/derived/dG_{name}_mean_S'].values) * 1e6:.3g} uS")
-    fig.suptitle("Fig. 2e,f: dG per pulse vs G")
-    fig.tight_layout()
-    fig.savefig(png_path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, png_path, "Fig. 2e,f: dG per pulse vs G")

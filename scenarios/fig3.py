@@ -38,7 +38,7 @@ from ftjphys.mlp import (
     train,
 )
 
-from .common import open_result_for_plot
+from .common import open_result_for_plot, save_figure
 from .store import Quantity, RunResult
 
 NAME = "fig3"
@@ -369,7 +369,4 @@ def plot(h5_path, png_path) -> None:
     ax[1].set(xlabel="nonlinearity NL (paper eq. 1)", ylabel="test accuracy (%), last epochs",
               title="(c) accuracy vs nonlinearity")
     ax[1].legend(fontsize=8, loc="lower left")
-    fig.suptitle("Fig. 3: 784x300x10 MLP on MNIST with pulse-faithful device updates")
-    fig.tight_layout()
-    fig.savefig(png_path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, png_path, "Fig. 3: 784x300x10 MLP on MNIST with pulse-faithful device updates")

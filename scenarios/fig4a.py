@@ -28,7 +28,7 @@ import numpy as np
 from ftjphys.compact_fit import STDP_TAU_MAX_SPAN, fit_stdp_window, stdp_tau_max_s
 from ftjphys.protocols import Hold, Protocol, Pulse, Read, SpikePair
 
-from .common import open_result_for_plot, parameter_quantities
+from .common import open_result_for_plot, parameter_quantities, save_figure
 from .store import Quantity, RunResult
 from .switching import DeviceRunner, base_config, initial_state, parameter_sets, read_times
 
@@ -182,7 +182,4 @@ def plot(h5_path, png_path) -> None:
     ax[0].legend(fontsize=8)
     ax[1].plot(np.asarray(d["/stdp/spike_t_s"].values) * 1e3, d["/stdp/spike_V"].values, "-o", ms=3)
     ax[1].set(xlabel="time from onset (ms)", ylabel="V (V)", title="spike shape (pre on top, post on bottom)")
-    fig.suptitle("Fig. 4a: STDP window of the junction")
-    fig.tight_layout()
-    fig.savefig(png_path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, png_path, "Fig. 4a: STDP window of the junction")

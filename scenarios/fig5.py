@@ -15,7 +15,7 @@ from scipy import constants as sc
 
 from ftjphys.transport_analysis import AnalysisSettings, analyse
 
-from .common import device_parameters, open_result_for_plot, parameter_quantities
+from .common import device_parameters, open_result_for_plot, parameter_quantities, save_figure
 from .store import Quantity, RunResult
 
 NAME = "fig5"
@@ -144,9 +144,7 @@ def plot(h5_path, png_path) -> None:
     ax[2].axvline(1 / vt, color="k", ls=":", label=f"V_trans = {vt:.2f} V")
     ax[2].set(xlabel="1/V (1/V)", ylabel="ln(I/V^2)", title="FN plot", xlim=(0, 10))
     ax[2].legend(fontsize=8)
-    fig.suptitle(f"Fig. 5 ({r.config['parameter_set']}): R_LRS1 {float(d['/derived/R_LRS1_ohm']):.3g} ohm, "
-                 f"R_LRS2 {float(d['/derived/R_LRS2_ohm']):.3g} ohm, R_HRS {float(d['/derived/R_HRS_ohm']):.3g} ohm, "
-                 f"phi_TE {float(d['/derived/phi_TE_eV']):.3f} eV")
-    fig.tight_layout()
-    fig.savefig(png_path, dpi=120)
-    plt.close(fig)
+    title = (f"Fig. 5 ({r.config['parameter_set']}): R_LRS1 {float(d['/derived/R_LRS1_ohm']):.3g} ohm, "
+             f"R_LRS2 {float(d['/derived/R_LRS2_ohm']):.3g} ohm, R_HRS {float(d['/derived/R_HRS_ohm']):.3g} ohm, "
+             f"phi_TE {float(d['/derived/phi_TE_eV']):.3f} eV")
+    save_figure(fig, png_path, title)

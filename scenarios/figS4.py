@@ -25,7 +25,7 @@ from ftjphys.device import Device
 from ftjphys.variability import DeviceSpread, cycle_activation_fields, draw_device
 
 from . import fig2d
-from .common import device_parameters, open_result_for_plot, parameter_quantities
+from .common import device_parameters, open_result_for_plot, parameter_quantities, save_figure
 from .parallel import parallel_map
 from .store import Quantity, RunResult
 from .switching import initial_state, read_times
@@ -136,7 +136,4 @@ def plot(h5_path, png_path) -> None:
     ax[1].set(xlabel="pulse number", ylabel="cycle-mean G (uS)",
               title=f"device to device ({Gd.shape[0]} devices): {100 * float(d['/derived/d2d'].values):.2f} %")
     ax[1].legend(fontsize=7)
-    fig.suptitle("Fig. S4: variability from stochastic nucleation and device parameter spread")
-    fig.tight_layout()
-    fig.savefig(png_path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, png_path, "Fig. S4: variability from stochastic nucleation and device parameter spread")

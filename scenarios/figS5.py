@@ -12,7 +12,7 @@ runs on both: the reference device's trains and NL under ``/trains`` and ``/deri
 from __future__ import annotations
 
 from . import fig2d
-from .common import open_result_for_plot
+from .common import open_result_for_plot, save_figure
 from .store import Quantity, RunResult
 from .switching import (QUICK_LOOP_OVERRIDES, DeviceRunner, base_config, compare_loops, join, loop_config,
                         parameter_sets, plot_loops)
@@ -85,7 +85,5 @@ def plot(h5_path, png_path) -> None:
         name = "literature" if lit else r.config["parameter_set"]
         a.set_title(f"{name}: asymmetry reference {float(d[f'/derived{lit}/asymmetry'].values):.2f}, "
                     f"device {float(d[f'/derived{lit}/device/asymmetry'].values):.2f}")
-    fig.suptitle("Fig. S5: reference device (no vacancy migration) vs device (dynamics: scenarios/calibrate_switching)")
-    fig.tight_layout()
-    fig.savefig(png_path, dpi=120)
-    plt.close(fig)
+    title = ("Fig. S5: reference device (no vacancy migration) vs device (dynamics: scenarios/calibrate_switching)")
+    save_figure(fig, png_path, title)

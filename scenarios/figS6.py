@@ -9,7 +9,7 @@ pulses. ``/derived/NL_stepped`` and ``/derived/NL_identical``; the trains under 
 from __future__ import annotations
 
 from . import fig2d
-from .common import open_result_for_plot, parameter_quantities
+from .common import open_result_for_plot, parameter_quantities, save_figure
 from .store import Quantity, RunResult
 from .switching import DeviceRunner, join, parameter_sets
 
@@ -48,8 +48,6 @@ def plot(h5_path, png_path) -> None:
     fig, ax = plt.subplots(2, 2, figsize=(12, 8.4))
     for row, scheme in zip(ax, SCHEMES):
         fig2d.plot_trains(row, d, f"/derived/{scheme}", scheme)
-    fig.suptitle(f"Fig. S6: NL stepped {float(d['/derived/NL_stepped'].values):.3f}, "
-                 f"identical {float(d['/derived/NL_identical'].values):.3f}")
-    fig.tight_layout()
-    fig.savefig(png_path, dpi=120)
-    plt.close(fig)
+    title = (f"Fig. S6: NL stepped {float(d['/derived/NL_stepped'].values):.3f}, "
+             f"identical {float(d['/derived/NL_identical'].values):.3f}")
+    save_figure(fig, png_path, title)

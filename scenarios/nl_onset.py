@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import fig2d
-from .common import open_result_for_plot, parameter_quantities
+from .common import open_result_for_plot, parameter_quantities, save_figure
 from .figS5 import REFERENCE_OVERRIDES
 from .nl_width import GROUPS, train_quantities, train_record, train_scheme_quantities
 from .store import Quantity, RunResult
@@ -221,7 +221,4 @@ def plot(h5_path, png_path) -> None:
               title="switching voltage")
     for a in ax:
         a.legend(fontsize=7)
-    fig.suptitle("One parameter, two figures: the domains' activation field against Fig. 2b and Fig. 2d")
-    fig.tight_layout()
-    fig.savefig(png_path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, png_path, "One parameter, two figures: the domains' activation field against Fig. 2b and Fig. 2d")

@@ -22,7 +22,7 @@ import numpy as np
 from ftjphys.plasticity import split_branches
 
 from . import fig2d
-from .common import open_result_for_plot, parameter_quantities
+from .common import open_result_for_plot, parameter_quantities, save_figure
 from .figS5 import REFERENCE_OVERRIDES
 from .store import Quantity, RunResult
 from .switching import DeviceRunner, join, parameter_sets
@@ -159,7 +159,4 @@ def plot(h5_path, png_path) -> None:
     ax[2].set(xlabel="pulse width (s)", ylabel="share of the branch swing", title="first-pulse step")
     for a in ax:
         a.legend(fontsize=7)
-    fig.suptitle("Fig. 2d scheme vs pulse width (the paper: 1 ms)")
-    fig.tight_layout()
-    fig.savefig(png_path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, png_path, "Fig. 2d scheme vs pulse width (the paper: 1 ms)")

@@ -9,7 +9,7 @@ are stored beside them under ``/derived/cr/``. The switching parameters come fro
 
 from __future__ import annotations
 
-from .common import open_result_for_plot
+from .common import open_result_for_plot, save_figure
 from .store import RunResult
 from .switching import QUICK_LOOP_OVERRIDES, base_config, compare_loops, loop_config, plot_loops
 
@@ -49,7 +49,4 @@ def plot(h5_path, png_path) -> None:
         name = "literature" if lit else r.config["parameter_set"]
         a.set_title(f"{name}: asymmetry {top} {float(d[f'/derived{lit}/asymmetry'].values):.2f}, "
                     f"Cr {float(d[f'/derived{lit}/cr/asymmetry'].values):.2f}")
-    fig.suptitle(f"{top} vs Cr top electrode (dynamics: scenarios/calibrate_switching)")
-    fig.tight_layout()
-    fig.savefig(png_path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, png_path, f"{top} vs Cr top electrode (dynamics: scenarios/calibrate_switching)")
