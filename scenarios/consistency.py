@@ -129,13 +129,15 @@ ROWS = [
         "3.5 V pulses sit below the exchange's onset: the domains switch in the first pulses and nothing "
         "compensates them (the linearity is the ramp's, not intrinsic)", literature=False),
     Row("Fig. 4a", "A+/A-", "0.96 (0.8-1.2)", "fig4a", "A_ratio", lambda x: _num(x), _in(0.8, 1.2),
-        "reversal from a partly written state is far easier than continuing it (built-in field, nucleation "
-        "asymmetry): the lone spikes already depress (fig4a controls)", literature=False),
+        "the domains' set/reset asymmetry balanced by the spike design: a conditioning reset after each write, "
+        "the post spike with the pre spike's amplitudes swapped, exponential tails (README, fig4a)", literature=False),
     Row("Fig. 4a", "tau+/tau-", "0.90 (0.7-1.3)", "fig4a", "tau_ratio", lambda x: _num(x), _in(0.7, 1.3),
-        "spike tail and switching kinetics; a side flagged in /derived/tau_*_at_bound_states is a straight "
-        "line within the delays, its tau and A set by the fit's bound (10x the longest delay)", literature=False),
+        "the exponential spike tails (3 ms) and the domains' switching kinetics; a side flagged in "
+        "/derived/tau_*_at_bound_states is a straight line within the delays, its tau and A set by the fit's "
+        "bound (10x the longest delay)", literature=False),
     Row("Fig. S8", "A+/A- spread over three initial states", "independent of the state (< 15 %)", "fig4a",
-        "A_ratio_spread", lambda x: _num(x, "%", 100), _in(0.0, 0.15), "state-independent switching", literature=False),
+        "A_ratio_spread", lambda x: _num(x, "%", 100), _in(0.0, 0.15),
+        "states written at 3.2 / 3.6 / 4.0 V and conditioned alike", literature=False),
 ]
 
 TARGETS = {"fig5": "fig5", "fig2b": "fig2b", "fig2c": "fig2c", "fig2d": "fig2d", "figS4": "figS4", "figS5": "figS5",

@@ -1,24 +1,39 @@
 """Fig. 4a (and Fig. S8): the STDP window of the junction from spike pairs.
 
-Pre- and post-synaptic spikes of one shape (the paper's Fig. 4a inset: a sharp pulse followed by a
-slower tail of opposite sign) drive the top and bottom electrodes; the junction sees
-V(τ) = V_pre(τ) − V_post(τ − Δt) (:class:`ftjphys.protocols.SpikePair`). Alone, a spike stays below the
-switching threshold; where one spike's sharp pulse overlaps the other's tail the sum exceeds it, by an
-amount that decays with |Δt|. With the sharp pulse negative and the tail positive, post after pre
-(Δt > 0) gives a positive overshoot (potentiation), post before pre a negative one (depression).
+Pre- and post-synaptic spikes (the paper's Fig. 4a inset: a sharp pulse followed by a slower tail of
+opposite sign) drive the top and bottom electrodes; the junction sees V(τ) = V_pre(τ) − V_post(τ − Δt)
+(:class:`ftjphys.protocols.SpikePair`). Alone, each spike stays below the switching thresholds; where one
+spike's sharp pulse overlaps the other's tail the sum exceeds them, by an amount that decays with |Δt|.
+With the sharp pulse negative and the tail positive, post after pre (Δt > 0) gives a positive overshoot
+(potentiation: post peak + pre tail), post before pre a negative one (depression: pre peak + post tail).
 
 The spike (``spike``): sharp pulse of ``peak_V`` for ``peak_width_s`` (edges ``edge_s``), then the tail
-jumps to ``tail_V`` and decays linearly to 0 over ``tail_s``. For each initial state (a write pulse
-``prepare_V`` for 1 ms from the configured initial state, Fig. S8) and each delay, the device is read,
-driven by the pair and read again: ΔW = (G_after − G_before)/G_before in %. Each delay starts from the
-same prepared state. Eq. (2) is fitted with offsets free (:func:`ftjphys.plasticity.fit_stdp_window`).
-``/derived`` holds the fit of the first initial state and the per-state fits along ``initial_state``.
+jumps to ``tail_V`` and decays to 0 over ``tail_s``: linearly, or with ``tail_tau_s`` exponentially
+(then it falls to 0 at ``tail_s``). An exponential tail makes the window exponential in Δt, as eq. (2)
+assumes: the junction's write grows about exponentially with the overshoot, so a linear tail cuts the
+window off where the overshoot meets the threshold, and the fit then needs large offsets.
+``post_spike`` overrides keys of the pre spike for the post spike. The default post spike swaps the pre
+spike's amplitudes (peak −1.22 V, tail +0.9 V against −0.9 V / +1.22 V): the largest overshoots are then
++2.44 V (Δt → 0+) and −1.8 V (Δt → 0−), in the ratio of the junction's set and reset thresholds (Fig. 2b),
+so that both branches write about equally; a single shape for both spikes gives a depression-dominated
+window (A+/A− 0.3).
+
+Initial states (Fig. S8): a write pulse ``prepare_V`` and then the conditioning pulse ``condition_V``
+(both ``prepare_width_s`` wide). A write leaves the ensemble's softest domain columns set on the edge of
+their retention: a negative excursion of a few hundred mV flips them back (200 µs at −0.5 V after a 3.2 V
+write: −1.6 %), so no spike of this shape family would be sub-threshold. The conditioning pulse resets those columns, as a
+program-and-verify scheme would; the columns it leaves set, and those it leaves reset, need the spikes'
+overlap to switch.
+
+For each initial state and each delay the device is read, driven by the pair and read again:
+ΔW = (G_after − G_before)/G_before in %. Each delay starts from the same prepared state. Eq. (2) is
+fitted with offsets free (:func:`ftjphys.compact_fit.fit_stdp_window`). ``/derived`` holds the fit of the
+first initial state and the per-state fits along ``initial_state``.
 
 Controls: the same read-drive-read with the pre spike alone and with the post spike alone
 (``/derived/dW_lone_pre_percent_states``, ``/derived/dW_lone_post_percent_states``). A spike design is
 sub-threshold when both stay near zero; then the window comes from the overlap alone. When they do not,
-the lone spikes' own writes set the offsets dW0 and, for a device whose reverse switching from a partly
-written state is easier than continuing it, push both branches towards depression.
+the lone spikes' own writes set the offsets dW0.
 """
 
 from __future__ import annotations
@@ -41,24 +56,38 @@ FIT_UNITS = {"A_plus": "%", "A_minus": "%", "tau_plus_s": "s", "tau_minus_s": "s
 
 
 def config(quick: bool = False) -> dict:
-    cfg = base_config(quick, {"domains.columns": 1})
+    cfg = base_config(quick, {"domains.columns": 8})
     cfg.update({
-        "spike": {"peak_V": -1.6, "peak_width_s": 2e-4, "edge_s": 1e-5, "tail_V": 1.4, "tail_s": 5e-3},
-        "delays_s": ([1e-4, 1e-3, 2.5e-3, 4e-3] if quick else
-                     [5e-5, 2e-4, 5e-4, 1e-3, 1.5e-3, 2e-3, 2.5e-3, 3e-3, 3.5e-3, 4e-3, 4.5e-3]),
-        "prepare_V": [2.6] if quick else [2.6, 2.8, 3.0],
+        "spike": {"peak_V": -0.9, "peak_width_s": 2e-4, "edge_s": 1e-5, "tail_V": 1.22, "tail_s": 1.5e-2,
+                  "tail_tau_s": 3e-3},
+        "post_spike": {"peak_V": -1.22, "tail_V": 0.9},
+        "delays_s": ([2e-4, 1e-3, 3e-3, 6e-3] if quick else
+                     [1e-4, 2e-4, 5e-4, 1e-3, 1.5e-3, 2e-3, 3e-3, 4e-3, 5e-3, 6e-3, 8e-3, 1e-2]),
+        "prepare_V": [3.2] if quick else [3.2, 3.6, 4.0],
         "prepare_width_s": 1e-3,
+        "condition_V": -1.2,
         "settle_s": 1e-3,
         "literature_comparison": False,
     })
     return cfg
 
 
+#: corners of an exponential tail (piecewise linear between them)
+EXPONENTIAL_TAIL_CORNERS = 24
+
+
 def spike_corners(spike: dict) -> list[tuple[float, float]]:
-    """(t, V) corners of one spike from its onset: the sharp pulse, then the linearly decaying tail."""
+    """(t, V) corners of one spike from its onset: the sharp pulse, then the tail. The tail decays
+    linearly to 0 over ``tail_s``, or with ``tail_tau_s`` as tail_V·exp(−t/tail_tau_s) up to ``tail_s``
+    (sampled at :data:`EXPONENTIAL_TAIL_CORNERS` corners), then falls to 0 within ``edge_s``."""
     e, w = float(spike["edge_s"]), float(spike["peak_width_s"])
     pk, tail, T = float(spike["peak_V"]), float(spike["tail_V"]), float(spike["tail_s"])
-    return [(0.0, 0.0), (e, pk), (e + w, pk), (2 * e + w, tail), (2 * e + w + T, 0.0)]
+    head = [(0.0, 0.0), (e, pk), (e + w, pk)]
+    if spike.get("tail_tau_s") is None:
+        return head + [(2 * e + w, tail), (2 * e + w + T, 0.0)]
+    t = np.linspace(0.0, T, EXPONENTIAL_TAIL_CORNERS)
+    V = tail * np.exp(-t / float(spike["tail_tau_s"]))
+    return head + [(2 * e + w + a, b) for a, b in zip(t, V)] + [(3 * e + w + T, 0.0)]
 
 
 def read_drive_read(drive: SpikePair, cfg: dict, name: str) -> Protocol:
@@ -68,17 +97,25 @@ def read_drive_read(drive: SpikePair, cfg: dict, name: str) -> Protocol:
     return Protocol((settle, read, settle, drive, settle, read), name=name)
 
 
+def pre_post_corners(cfg: dict) -> tuple[list, list]:
+    """Corners of the pre and the post spike (``post_spike`` None: the pre spike's shape)."""
+    post = cfg.get("post_spike") or cfg["spike"]
+    return spike_corners(cfg["spike"]), spike_corners({**cfg["spike"], **post})
+
+
 def pair_protocol(delay_s: float, cfg: dict) -> Protocol:
     """Read, the spike pair at ``delay_s``, read."""
-    corners = spike_corners(cfg["spike"])
-    return read_drive_read(SpikePair(corners, corners, float(delay_s)), cfg, f"spike pair {delay_s:+g} s")
+    pre, post = pre_post_corners(cfg)
+    return read_drive_read(SpikePair(pre, post, float(delay_s)), cfg, f"spike pair {delay_s:+g} s")
 
 
 def lone_spike_protocol(which: str, cfg: dict) -> Protocol:
     """Read, the ``which`` ("pre" or "post") spike alone, read: the control of :func:`pair_protocol`."""
-    corners = spike_corners(cfg["spike"])
-    silent = [(0.0, 0.0), (corners[-1][0], 0.0)]
-    pre, post = (corners, silent) if which == "pre" else (silent, corners)
+    pre, post = pre_post_corners(cfg)
+    if which == "pre":
+        post = [(0.0, 0.0), (pre[-1][0], 0.0)]
+    else:
+        pre = [(0.0, 0.0), (post[-1][0], 0.0)]
     return read_drive_read(SpikePair(pre, post, 0.0), cfg, f"{which} spike alone")
 
 
@@ -89,8 +126,21 @@ def weight_change_percent(runner: DeviceRunner, params, cfg: dict, states, proto
     return 100.0 * (R[0] / R[1] - 1.0), 1.0 / float(R[0])
 
 
-def prepared_states(runner: DeviceRunner, params, cfg: dict, V: float):
-    wf = Protocol((Pulse(float(V), float(cfg["prepare_width_s"])), Hold(float(cfg["settle_s"])))).compile()
+def condition_voltages(cfg: dict) -> list:
+    """The conditioning pulse of each initial state (None: none); ``condition_V`` is one value for all
+    states or one per ``prepare_V``."""
+    c = cfg.get("condition_V")
+    return list(c) if isinstance(c, (list, tuple)) else [c] * len(cfg["prepare_V"])
+
+
+def prepared_states(runner: DeviceRunner, params, cfg: dict, V: float, condition_V: float | None = None):
+    """The column states after the write pulse ``V`` and the conditioning pulse ``condition_V`` (if any),
+    both ``prepare_width_s`` wide, each followed by ``settle_s`` at 0 V."""
+    width, settle = float(cfg["prepare_width_s"]), Hold(float(cfg["settle_s"]))
+    steps = [Pulse(float(V), width), settle]
+    if condition_V is not None:
+        steps += [Pulse(float(condition_V), width), settle]
+    wf = Protocol(tuple(steps)).compile()
     return runner.run(params, wf, [], initial_state(cfg), f"prepare {V:g} V").final_states
 
 
@@ -108,8 +158,8 @@ def run(cfg: dict, progress: bool = True) -> RunResult:
     runner = DeviceRunner(params.domains.columns * n_runs, NAME, progress)
     fits, dWs, G0, lone = [], [], [], []
     try:
-        for V in cfg["prepare_V"]:
-            states = prepared_states(runner, params, cfg, V)
+        for V, Vc in zip(cfg["prepare_V"], condition_voltages(cfg)):
+            states = prepared_states(runner, params, cfg, V, Vc)
             delays, dW, G = window(runner, params, cfg, states)
             fits.append(fit_stdp_window(delays, dW)[0])
             dWs.append(dW)
@@ -118,13 +168,21 @@ def run(cfg: dict, progress: bool = True) -> RunResult:
                          for w in ("pre", "post")])
     finally:
         runner.close()
-    corners = np.array(spike_corners(cfg["spike"]))
+    pre_corners, post_corners = (np.array(c) for c in pre_post_corners(cfg))
+    conditioning = np.array([np.nan if v is None else float(v) for v in condition_voltages(cfg)])
     data = {
         "/stdp/initial_state": Quantity(np.array(cfg["prepare_V"], dtype=float), "V",
                                         "prepared by a write pulse of this amplitude", ("initial_state",)),
-        "/stdp/corner": Quantity(np.arange(len(corners)), "1", "spike corner", ("corner",)),
-        "/stdp/spike_t_s": Quantity(corners[:, 0], "s", "spike corner times from onset", ("corner",)),
-        "/stdp/spike_V": Quantity(corners[:, 1], "V", "spike corner voltages", ("corner",)),
+        "/stdp/condition_V": Quantity(conditioning, "V", "conditioning pulse after the write (NaN: none)",
+                                      ("initial_state",)),
+        "/stdp/corner": Quantity(np.arange(len(pre_corners)), "1", "pre spike corner", ("corner",)),
+        "/stdp/spike_t_s": Quantity(pre_corners[:, 0], "s", "pre spike corner times from onset", ("corner",)),
+        "/stdp/spike_V": Quantity(pre_corners[:, 1], "V", "pre spike corner voltages", ("corner",)),
+        "/stdp/post_corner": Quantity(np.arange(len(post_corners)), "1", "post spike corner", ("post_corner",)),
+        "/stdp/post_spike_t_s": Quantity(post_corners[:, 0], "s", "post spike corner times from onset",
+                                         ("post_corner",)),
+        "/stdp/post_spike_V": Quantity(post_corners[:, 1], "V", "post spike corner voltages (applied to the "
+                                       "bottom electrode)", ("post_corner",)),
         "/derived/initial_state": Quantity(np.array(cfg["prepare_V"], dtype=float), "V",
                                            "prepared by a write pulse of this amplitude", ("initial_state",)),
         "/derived/dt_s": Quantity(delays, "s", "delay t_post - t_pre", ("dt_s",)),
@@ -180,6 +238,10 @@ def plot(h5_path, png_path) -> None:
     ax[0].set(xlabel="delay t_post - t_pre (ms)", ylabel="dW (%)",
               title=f"A+/A- {float(d['/derived/A_ratio'].values):.2f}, tau+/tau- {float(d['/derived/tau_ratio'].values):.2f}")
     ax[0].legend(fontsize=8)
-    ax[1].plot(np.asarray(d["/stdp/spike_t_s"].values) * 1e3, d["/stdp/spike_V"].values, "-o", ms=3)
-    ax[1].set(xlabel="time from onset (ms)", ylabel="V (V)", title="spike shape (pre on top, post on bottom)")
+    ax[1].plot(np.asarray(d["/stdp/spike_t_s"].values) * 1e3, d["/stdp/spike_V"].values, "-", label="pre (top)")
+    if "/stdp/post_spike_t_s" in d:
+        ax[1].plot(np.asarray(d["/stdp/post_spike_t_s"].values) * 1e3, d["/stdp/post_spike_V"].values, "--",
+                   label="post (bottom)")
+    ax[1].set(xlabel="time from onset (ms)", ylabel="V (V)", title="spike shapes")
+    ax[1].legend(fontsize=8)
     save_figure(fig, png_path, "Fig. 4a: STDP window of the junction")

@@ -1,7 +1,8 @@
 """Acceptance checks of the full scenario runs in ``results/`` (written by ``make all``): the paper's targets
-for the switching figures (Figs. 2b, 2c, S5, the Pt device), the variability of Fig. S4 and the width and onset sweeps
-(nl_width, nl_onset), each with the tolerance of its target. Marked slow: ``make test-full`` runs them (on
-``$FTJPHYS_RESULTS`` if set); a missing result file is an error."""
+for the switching figures (Figs. 2b, 2c, S5, the Pt device), the variability of Fig. S4, the width and onset sweeps
+(nl_width, nl_onset), the STDP window (Fig. 4a) and the spiking network on the compact model (Figs. 4, S9), each
+with the tolerance of its target. Marked slow: ``make test-full`` runs them (on ``$FTJPHYS_RESULTS`` if set); a
+missing result file is an error."""
 
 import os
 from pathlib import Path
@@ -127,3 +128,49 @@ def test_nl_onset_a_later_onset_centres_the_domains_and_the_exchange_linearizes_
     for name in ("no exchange", "no band lowering", "no exchange, no band lowering"):
         k = names.index(name)
         assert _v(r, "/derived/ablation/NL")[k] > 0.5 * _v(r, "/derived/reference/NL")[at] > _v(r, "/derived/NL")[at]
+
+
+def test_fig4a_stdp_window_is_balanced_from_every_initial_state():
+    # paper eq. (2) fit: A+/A- 0.96 (accept 0.8-1.2), tau+/tau- 0.90 (accept 0.7-1.3), and Fig. S8's state
+    # independence: A+/A- of the three initial states within 15 % of each other
+    r = _result("fig4a")
+    assert 0.8 <= float(_v(r, "/derived/A_ratio")) <= 1.2
+    assert 0.7 <= float(_v(r, "/derived/tau_ratio")) <= 1.3
+    ratios = _v(r, "/derived/A_ratio_states")
+    assert ratios.size == 3 and (ratios.max() - ratios.min()) / ratios.mean() < 0.15
+    # the window comes from the overlap: each spike alone writes less than 1 % of the fitted amplitudes
+    lone = np.abs(np.concatenate([_v(r, f"/derived/dW_lone_{w}_percent_states") for w in ("pre", "post")]))
+    assert np.max(lone) < 0.01 * min(np.min(_v(r, "/derived/A_plus_states")), np.min(_v(r, "/derived/A_minus_states")))
+
+
+def test_fig4_the_device_window_learns_the_letters_robustly():
+    # paper Fig. 4e, 10-seed means: 100 % at noise 0, >= 95 % up to noise 0.5, >= 80 % at 0.8; five
+    # specialists; bimodal weights (>= 90 % within 0.1 of a bound) after 100 epochs
+    r = _result("fig4")
+    assert r.config["model"] == "results/compact_model.h5" and r.config["epochs"] == 100
+    noise, rec = _v(r, "/derived/noise_level"), _v(r, "/derived/recognition_mean")
+    assert rec[np.isclose(noise, 0.0)][0] == 1.0
+    assert np.all(rec[noise <= 0.5 + 1e-9] >= 0.95)
+    assert rec[np.isclose(noise, 0.8)][0] >= 0.80
+    assert int(_v(r, "/derived/specialists")) == 5
+    assert float(_v(r, "/derived/bimodal_fraction")) >= 0.9
+
+
+@pytest.mark.xfail(strict=True, reason="the device's compact model turns the balanced window (in % of G) into "
+                   "state-dependent pulse counts: relative to g = 0.5 the potentiation/depression step ratio is "
+                   "0.5-0.8 below g = 0.5 and 2-4 above 0.6, so background pairings push weights apart like an "
+                   "unbalanced window; clean recognition of the balanced window 0.99 / 0.83 / 0.65 at 0 / 0.2 / 0.5 "
+                   "per tau+, A+/A- = 2 at 0.2: 0.68. With both steps flattened to their g = 0.5 values (noise "
+                   "kept) it is met: 0.80 / 0.00 / 0.41 for 0.96 / 0.5 / 2 at 0.5 (README, figS9)")
+def test_figS9_background_input_separates_the_balanced_window_from_unbalanced_ones():
+    # at the stated background rate the balanced window keeps >= 80 % clean recognition, while A+/A- = 0.5
+    # and 2 lose it (<= 60 %) or run away (weight mean within 10 % of a bound)
+    r = _result("figS9")
+    rates, ratios = _v(r, "/derived/background_rate"), _v(r, "/derived/ratio")
+    j = int(np.flatnonzero(np.isclose(rates, float(_v(r, "/derived/stated_background_rate"))))[0])
+    clean, mean = _v(r, "/derived/clean_recognition")[:, j], _v(r, "/derived/weight_mean")[:, j]
+    own = int(np.argmin(np.abs(ratios - float(_v(r, "/derived/balanced_ratio")))))
+    assert clean[own] >= 0.80
+    for ratio in (0.5, 2.0):
+        k = int(np.flatnonzero(np.isclose(ratios, ratio))[0])
+        assert clean[k] <= 0.60 or mean[k] <= 0.1 or mean[k] >= 0.9

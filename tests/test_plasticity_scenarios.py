@@ -205,10 +205,13 @@ def test_fig4a_quick_window_is_antisymmetric(quick):
     cap = 10.0 * np.max(np.abs(dt))
     flags = _v(r, "/derived/tau_minus_at_bound_states")
     assert np.array_equal(flags, _v(r, "/derived/tau_minus_s_states") >= (1 - 1e-6) * cap)
-    # the controls: the overlap of a close pair writes more than either spike alone does
+    # the controls: after the conditioning pulse each spike alone is sub-threshold (|dW| under 1 % of the
+    # window's largest change), so the window comes from the overlap
     lone = np.concatenate([_v(r, "/derived/dW_lone_pre_percent_states"), _v(r, "/derived/dW_lone_post_percent_states")])
     assert lone.size == 2 * len(r.config["prepare_V"]) and np.all(np.isfinite(lone))
-    assert dW[dt > 0][0] > np.max(lone) and np.min(dW[dt < 0]) < np.min(lone)
+    assert np.max(np.abs(lone)) < 0.01 * np.max(np.abs(dW))
+    # both branches write comparably (the post spike's swapped amplitudes balance the set/reset asymmetry)
+    assert 0.5 < dW[dt > 0][0] / -dW[dt < 0][-1] < 2.0
 
 
 def test_consistency_report_names_missing_files_and_judges_present_ones(quick, tmp_path):
