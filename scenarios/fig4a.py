@@ -226,8 +226,8 @@ def plot(h5_path, png_path) -> None:
     for k, (V, dW) in enumerate(zip(d["/derived/initial_state"].values, d["/derived/dW_percent_states"].values)):
         label = f"prepared at {V:g} V"
         if "/derived/dW_lone_pre_percent_states" in d:
-            label += (f" (alone: pre {float(d['/derived/dW_lone_pre_percent_states'].values[k]):+.0f} %, "
-                      f"post {float(d['/derived/dW_lone_post_percent_states'].values[k]):+.0f} %)")
+            label += (f" (alone: pre {float(d['/derived/dW_lone_pre_percent_states'].values[k]):+.2f} %, "
+                      f"post {float(d['/derived/dW_lone_post_percent_states'].values[k]):+.2f} %)")
         line, = ax[0].plot(dt * 1e3, dW, "o", ms=4, label=label)
         vals = {n: float(d[f"/derived/{n}_states"].values[k]) for n in FIT_NAMES}
         x = np.linspace(dt.min(), dt.max(), 400)
