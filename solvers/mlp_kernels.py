@@ -340,6 +340,8 @@ def train_epoch(indptr, indices, values, labels, order, W1, b1, W2, b2, lr, mode
                 sigma, gp1, gn1, sp1, sn1, gp2, gn2, sp2, sn2, up, down, rng_state, stats):
     """One SGD epoch over the samples in ``order`` (module docstring); updates every array in place.
 
+    ``w_scale`` and ``dw_pulse`` hold one value per layer (W1, W2): each layer has its own weight range.
+
     indptr/indices/values: CSR rows of the non-zero pixels (values in [0, 1]); W1 (n_in, n_hidden),
     W2 (n_hidden, n_out). Device arrays (g⁺, g⁻ normalised conductances and s_dev step factors) have the
     shapes of W1 and W2 and are ignored in MODE_FLOAT. ``stats`` accumulates Σ loss, correct training
@@ -355,7 +357,8 @@ def train_epoch(indptr, indices, values, labels, order, W1, b1, W2, b2, lr, mode
     d2 = np.empty(no)
     state = rng_state[0]
     device = mode != MODE_FLOAT
-    inv = 1.0 / dw_pulse
+    inv1 = 1.0 / dw_pulse[0]
+    inv2 = 1.0 / dw_pulse[1]
     pulses = 0
     events = 0
     for t in range(order.size):
@@ -396,18 +399,18 @@ def train_epoch(indptr, indices, values, labels, order, W1, b1, W2, b2, lr, mode
         # Requested ΔW2[k, m] = −η h_k δ2_m: r = |ΔW|/ΔW_pulse, positive when δ2_m < 0. The rounding is
         # done here so that the common case (no pulse) touches no device array.
         for k in range(nh):
-            hk = lr * h[k] * inv
+            hk = lr * h[k] * inv2
             for m in range(no):
                 r = hk * abs(d2[m])
                 n, skip, state = _pulse_count(r, mode, state)
                 if skip:
                     continue
                 state = _update_weight(W2, gp2, gn2, sp2, sn2, k, m, n, r, d2[m] < 0.0, up, down, sigma, pair,
-                                       mode, w_scale, g_ref, state)
+                                       mode, w_scale[1], g_ref, state)
                 pulses += n
                 events += n > 0
         for k in range(nh):
-            c1[k] = lr * abs(d1[k]) * inv
+            c1[k] = lr * abs(d1[k]) * inv1
         for q in range(p0, p1):
             j = indices[q]
             x = values[q]
@@ -417,7 +420,7 @@ def train_epoch(indptr, indices, values, labels, order, W1, b1, W2, b2, lr, mode
                 if skip:
                     continue
                 state = _update_weight(W1, gp1, gn1, sp1, sn1, j, k, n, r, d1[k] < 0.0, up, down, sigma, pair,
-                                       mode, w_scale, g_ref, state)
+                                       mode, w_scale[0], g_ref, state)
                 pulses += n
                 events += n > 0
     rng_state[0] = state
@@ -482,19 +485,19 @@ def train_epoch_numpy(indptr, indices, values, labels, order, W1, b1, W2, b2, lr
             W2 -= lr * np.outer(h, d2)
             W1[cols] -= lr * np.outer(x, d1)
             continue
-        inv = 1.0 / dw_pulse
-        c1 = lr * np.abs(d1) * inv
-        layers = ((gp2, gn2, sp2, sn2, W2, [(k, m, (lr * h[k] * inv) * abs(d2[m]), d2[m] < 0.0)
-                                             for k in range(W2.shape[0]) for m in range(W2.shape[1])]),
-                  (gp1, gn1, sp1, sn1, W1, [(j, k, xj * c1[k], d1[k] < 0.0)
-                                            for j, xj in zip(cols, x) for k in range(W1.shape[1])]))
-        for gp, gn, sp, sn, W, requests in layers:
+        inv1, inv2 = 1.0 / dw_pulse[0], 1.0 / dw_pulse[1]
+        c1 = lr * np.abs(d1) * inv1
+        layers = ((gp2, gn2, sp2, sn2, W2, w_scale[1], [(k, m, (lr * h[k] * inv2) * abs(d2[m]), d2[m] < 0.0)
+                                                        for k in range(W2.shape[0]) for m in range(W2.shape[1])]),
+                  (gp1, gn1, sp1, sn1, W1, w_scale[0], [(j, k, xj * c1[k], d1[k] < 0.0)
+                                                        for j, xj in zip(cols, x) for k in range(W1.shape[1])]))
+        for gp, gn, sp, sn, W, scale, requests in layers:
             for i, k, r, positive in requests:
                 a, b, n, state = py_program(r, positive, gp[i, k], gn[i, k], sp[i, k], sn[i, k], up, down, sigma,
                                             pair, mode, state)
                 if n > 0 or mode == MODE_LUT:
                     gp[i, k], gn[i, k] = a, b
-                    W[i, k] = w_scale * (a - (b if pair == PAIR_DIFF else g_ref))
+                    W[i, k] = scale * (a - (b if pair == PAIR_DIFF else g_ref))
                     pulses += n
                     events += n > 0
     rng_state[0] = np.uint64(state)

@@ -150,8 +150,9 @@ def test_epoch_kernel_equals_its_numpy_twin(mode, pair, sigma):
     gp1, gn1 = 0.5 + W1 / 2, 0.5 - W1 / 2
     gp2, gn2 = 0.5 + W2 / 2, 0.5 - W2 / 2
     s = [rng.uniform(0.8, 1.2, a.shape) for a in (W1, W1, W2, W2)]
-    args = lambda: [a.copy() for a in (W1, np.zeros(nh), W2, np.zeros(10))] + [0.5, mode, pair, 1.0, 0.5, 0.02,
-                                                                            sigma] + \
+    # per-layer weight ranges: w_scale and dw_pulse differ between W1 and W2
+    args = lambda: [a.copy() for a in (W1, np.zeros(nh), W2, np.zeros(10))] + [0.5, mode, pair, np.array([1.0, 2.0]), 0.5,
+                                                                            np.array([0.02, 0.04]), sigma] + \
         [a.copy() for a in (gp1, gn1, s[0], s[1], gp2, gn2, s[2], s[3])] + \
         [k["step_up"], k["step_down"], np.array([42], dtype=np.uint64), np.zeros(mk.N_STATS)]
     order = np.array([3, 1, 0, 2, 5, 4, 7, 6, 9, 8, 11, 10, 0, 1], dtype=np.int64)
@@ -173,7 +174,7 @@ def test_linear_device_without_noise_is_sgd_quantised_to_the_step():
     data = _tiny_data(40)
     cfg = mlp.TrainingConfig(n_hidden=8, epochs=2, learning_rate=0.5)
     model = _model(nl=0.0, n_pulses=1000)
-    update = mlp.DeviceUpdate(weight_max=3.0)  # wide enough that no device reaches a bound
+    update = mlp.DeviceUpdate(weight_max=3.0, weight_max_output=4.0)  # wide enough that no device reaches a bound
     hist = mlp.train(data, data, cfg, 11, model, update)
     for key in ("gp1", "gn1", "gp2", "gn2"):
         assert 0.0 < hist.weights[key].min() and hist.weights[key].max() < 1.0
@@ -182,7 +183,7 @@ def test_linear_device_without_noise_is_sgd_quantised_to_the_step():
     w = mlp.initial_weights(w_rng, cfg.n_hidden)
     W1, b1, W2, b2 = w["W1"], w["b1"], w["W2"], w["b2"]
     state = int(pulse_rng.integers(1, 2**63, dtype=np.uint64))
-    q = 2.0 * update.weight_max / 1000
+    q, q2 = 2.0 * update.weight_max / 1000, 2.0 * update.weight_max_output / 1000   # one step per layer
     n_pulses_total = 0
     for epoch in range(cfg.epochs):
         for s in order_rng.permutation(data.n):
@@ -199,8 +200,8 @@ def test_linear_device_without_noise_is_sgd_quantised_to_the_step():
                 for m in range(10):
                     dw = -cfg.learning_rate * h[kk] * d2[m]
                     state, u = mk.py_next_uniform(state)
-                    n = int((cfg.learning_rate * h[kk] / q) * abs(d2[m]) + u)
-                    W2[kk, m] += math.copysign(n * q, dw)
+                    n = int((cfg.learning_rate * h[kk] / q2) * abs(d2[m]) + u)
+                    W2[kk, m] += math.copysign(n * q2, dw)
                     n_pulses_total += n
             c1 = cfg.learning_rate * np.abs(d1) / q
             for j, xj in zip(cols, x):
@@ -241,6 +242,7 @@ def test_learning_rate_schedule():
     (lambda: mlp.DeviceUpdate(mode="analog"), "mode = 'analog'.*allowed: 'pulse', 'lut'"),
     (lambda: mlp.DeviceUpdate(pair="triple"), "pair = 'triple'"),
     (lambda: mlp.DeviceUpdate(weight_max=0.0), "weight_max"),
+    (lambda: mlp.DeviceUpdate(weight_max_output=-1.0), "weight_max_output"),
     (lambda: mlp.DeviceUpdate(c2c="yes"), "c2c"),
     (lambda: mlp.TrainingConfig(epochs=0), "epochs"),
     (lambda: mlp.TrainingConfig(learning_rate=-1.0), "learning_rate"),
