@@ -1,6 +1,6 @@
 """Acceptance checks of the full scenario runs in ``results/`` (written by ``make all``): the paper's targets
 for the switching figures (Figs. 2b, 2c, S5, the Pt device), the variability of Fig. S4, the width and onset sweeps
-(nl_width, nl_onset), the STDP window (Fig. 4a) and the spiking network on the compact model (Figs. 4, S9), each
+(nl_width, nl_onset), the STDP window (Fig. 4a) and both learning runners on the compact model (Figs. 3, 4, S9), each
 with the tolerance of its target. Marked slow: ``make test-full`` runs them (on ``$FTJPHYS_RESULTS`` if set); a
 missing result file is an error."""
 
@@ -174,3 +174,34 @@ def test_figS9_background_input_separates_the_balanced_window_from_unbalanced_on
     for ratio in (0.5, 2.0):
         k = int(np.flatnonzero(np.isclose(ratios, ratio))[0])
         assert clean[k] <= 0.60 or mean[k] <= 0.1 or mean[k] >= 0.9
+
+
+def test_fig3_ideal_and_reference_meet_the_targets():
+    # 6,000 / 1,000 images, mean of epochs 16-20 and 3 seeds: ideal >= 95 %; the reference device at least
+    # 1.5 points below the FTJ (paper: 96.7 vs 93.9 %)
+    r = _result("fig3")
+    assert r.config["train_size"] == 6000 and r.config["test_size"] == 1000 and r.config["n_seeds"] == 3
+    assert float(_v(r, "/derived/accuracy_ideal")) >= 95.0
+    assert float(_v(r, "/derived/accuracy_reference")) <= float(_v(r, "/derived/accuracy_ftj")) - 1.5
+
+
+@pytest.mark.xfail(strict=True, reason="FTJ 94.11 % against ideal 95.65 %: 1.54 points (README, Fig. 3); the compact "
+                   "model's depression branch (NL 0.52 as an exponential pair, first step 26x the mean)")
+def test_fig3_ftj_is_within_1p5_points_of_ideal():
+    r = _result("fig3")
+    assert float(_v(r, "/derived/gap_ideal_ftj")) <= 1.5
+
+
+@pytest.mark.xfail(strict=True, reason="NL 0 -> 0.1 rises by 0.56 points (95.05 -> 95.61 %, every seed), beyond the "
+                   "0.5 slack, with the per-layer weight ranges (README, Fig. 3)")
+def test_fig3_accuracy_does_not_rise_with_nl():
+    r = _result("fig3")
+    assert _v(r, "/derived/nl_sweep_NL").size >= 7
+    assert float(_v(r, "/derived/nl_sweep_max_rise")) <= 0.5
+
+
+@pytest.mark.xfail(strict=True, reason="stochastic rounding averages the per-pulse noise out: the FTJ with c2c and "
+                   "d2d is level with the FTJ without (94.13 vs 94.11 %; paper 92.1 vs 96.7 %)")
+def test_fig3_variation_costs_accuracy():
+    r = _result("fig3")
+    assert float(_v(r, "/derived/accuracy_variation")) < float(_v(r, "/derived/accuracy_ftj"))
