@@ -86,7 +86,7 @@ class DeviceUpdate:
 
     The default ranges, 1.5 and 3, cover the weights of the ideal 784×300×10 network on 6,000 MNIST images
     (after 20 epochs the largest |W| is 1.2 in the hidden and 3.2 in the output layer; 99.9 % lie within
-    0.59 and 2.66). A single range of 1 clips the output layer and costs the FTJ device 1.3 points.
+    0.59 and 2.66). A single range of 1 clips the output layer and costs the FTJ device 1.5 points.
     """
 
     mode: str = "pulse"

@@ -21,9 +21,9 @@ window (A+/A− 0.3).
 Initial states (Fig. S8): a write pulse ``prepare_V`` and then the conditioning pulse ``condition_V``
 (both ``prepare_width_s`` wide). A write leaves the ensemble's softest domain columns set on the edge of
 their retention: a negative excursion of a few hundred mV flips them back (200 µs at −0.5 V after a 3.2 V
-write: −1.6 %), so no spike of this shape family would be sub-threshold. The conditioning pulse resets those columns, as a
-program-and-verify scheme would; the columns it leaves set, and those it leaves reset, need the spikes'
-overlap to switch.
+write: −1.6 %), so no spike of this shape family would be sub-threshold. The conditioning pulse resets
+those columns, as a program-and-verify scheme would; the columns it leaves set, and those it leaves
+reset, need the spikes' overlap to switch.
 
 For each initial state and each delay the device is read, driven by the pair and read again:
 ΔW = (G_after − G_before)/G_before in %. Each delay starts from the same prepared state. Eq. (2) is

@@ -151,8 +151,9 @@ def test_epoch_kernel_equals_its_numpy_twin(mode, pair, sigma):
     gp2, gn2 = 0.5 + W2 / 2, 0.5 - W2 / 2
     s = [rng.uniform(0.8, 1.2, a.shape) for a in (W1, W1, W2, W2)]
     # per-layer weight ranges: w_scale and dw_pulse differ between W1 and W2
-    args = lambda: [a.copy() for a in (W1, np.zeros(nh), W2, np.zeros(10))] + [0.5, mode, pair, np.array([1.0, 2.0]), 0.5,
-                                                                            np.array([0.02, 0.04]), sigma] + \
+    w_scale, dw_pulse = np.array([1.0, 2.0]), np.array([0.02, 0.04])
+    args = lambda: [a.copy() for a in (W1, np.zeros(nh), W2, np.zeros(10))] + [0.5, mode, pair, w_scale, 0.5,
+                                                                            dw_pulse, sigma] + \
         [a.copy() for a in (gp1, gn1, s[0], s[1], gp2, gn2, s[2], s[3])] + \
         [k["step_up"], k["step_down"], np.array([42], dtype=np.uint64), np.zeros(mk.N_STATS)]
     order = np.array([3, 1, 0, 2, 5, 4, 7, 6, 9, 8, 11, 10, 0, 1], dtype=np.int64)
