@@ -66,6 +66,7 @@ from .compact_model import CompactModel, StdpWindow
 from .validation import require_integer, require_positive, require_range
 
 LETTER_NAMES = ("Q", "L", "U", "O", "T")
+STEP_SHAPES = ("table", "constant")
 
 _LETTERS = {
     "Q": (".###.", "#...#", "#...#", "#..#.", ".##.#"),
@@ -145,6 +146,12 @@ class SnnParameters:
       falls about sevenfold towards G_min, the falling η leaves the low weights short of their bound
       after 100 epochs (bimodal fraction 0.80 at η 0.2 -> 0.1 against 0.95 at a constant 0.2).
 
+    ``step_shape``: "table" applies the pulses through the compact model's state-dependent steps (measured
+    on the pulse trains of Fig. 2d); "constant" holds every step at its value at ``reference_state`` (bounds,
+    cycle-to-cycle noise and device factors kept), i.e. an additive update of η·ΔW(Δt)/100 per pairing. The
+    device's own spike-pair response is nearly additive: from the three Fig. S8 states (G 0.68 / 0.93 /
+    1.05 mS) A+ is 24.1 / 17.4 / 13.9 %, i.e. ΔG = 0.164 / 0.162 / 0.146 mS.
+
     ``pairing_window_tau`` None takes :func:`default_pairing_window` of the window in use; ``rest_tau``
     None takes the pairing window (every background spike that can pair with an early post spike is
     generated).
@@ -170,6 +177,7 @@ class SnnParameters:
     rounding: str = "stochastic"
     normalise_sum: float = 0.0
     pair_background: bool = True
+    step_shape: str = "table"
 
     def __post_init__(self):
         require_range("SnnParameters.dt_tau", self.dt_tau, 1e-4, 0.5)
@@ -200,6 +208,9 @@ class SnnParameters:
         require_range("SnnParameters.normalise_sum", self.normalise_sum, 0.0, 1e3)
         if not isinstance(self.pair_background, bool):
             raise ValueError(f"SnnParameters.pair_background = {self.pair_background!r}; allowed: True, False")
+        if self.step_shape not in STEP_SHAPES:
+            raise ValueError(f"SnnParameters.step_shape = {self.step_shape!r}; allowed: "
+                             f"{', '.join(map(repr, STEP_SHAPES))}")
 
     def replace(self, **changes) -> "SnnParameters":
         return dataclasses.replace(self, **changes)
@@ -258,7 +269,10 @@ class Network:
             units_down=1.0 / down, pulse_sigma=k["pulse_sigma_rel"],
             fractional_rounding=1.0 if p.rounding == "fractional" else 0.0, normalise_sum=p.normalise_sum,
             pair_background=1.0 if p.pair_background else 0.0)
-        return dict(net=net, window=window_tau_units(self.window), step_up=k["step_up"], step_down=k["step_down"])
+        step_up, step_down = k["step_up"], k["step_down"]
+        if p.step_shape == "constant":
+            step_up, step_down = np.full_like(step_up, up), np.full_like(step_down, -down)
+        return dict(net=net, window=window_tau_units(self.window), step_up=step_up, step_down=step_down)
 
     def background_spikes(self, n_presentations: int, n_inputs: int, rng: np.random.Generator, rate=None):
         """CSR background spikes (start, times, inputs): Poisson at ``rate`` per input per τ+ on [−rest, slot)."""

@@ -160,8 +160,8 @@ def test_fig4_the_device_window_learns_the_letters_robustly():
                    "state-dependent pulse counts: relative to g = 0.5 the potentiation/depression step ratio is "
                    "0.5-0.8 below g = 0.5 and 2-4 above 0.6, so background pairings push weights apart like an "
                    "unbalanced window; clean recognition of the balanced window 0.99 / 0.83 / 0.65 at 0 / 0.2 / 0.5 "
-                   "per tau+, A+/A- = 2 at 0.2: 0.68. With both steps flattened to their g = 0.5 values (noise "
-                   "kept) it is met: 0.80 / 0.00 / 0.41 for 0.96 / 0.5 / 2 at 0.5 (README, figS9)")
+                   "per tau+, A+/A- = 2 at 0.2: 0.68. With both steps held at their g = 0.5 values (network.step_shape="
+                   "constant, noise kept) it is met: 0.80 / 0.00 / 0.41 for 0.96 / 0.5 / 2 at 0.5 (README, figS9)")
 def test_figS9_background_input_separates_the_balanced_window_from_unbalanced_ones():
     # at the stated background rate the balanced window keeps >= 80 % clean recognition, while A+/A- = 0.5
     # and 2 lose it (<= 60 %) or run away (weight mean within 10 % of a bound)

@@ -76,6 +76,30 @@ def test_ideal_linear_device_applies_the_fitted_window():
     np.testing.assert_allclose(column - 0.5, expected, rtol=1e-9, atol=1e-12)
 
 
+def test_constant_step_shape_applies_the_window_additively_at_any_state():
+    """step_shape="constant" on a nonlinear device: the change of a pairing, η·ΔW(Δt)/100, does not depend on
+    the state; with the model's tables ("table") it follows the state-dependent step."""
+    window = StdpWindow.paper()
+    model = CompactModel.synthetic(nl_potentiation=0.6, nl_depression=0.6, stdp=window)
+    dt = np.array([-1.0, -0.3, 0.3, 1.0])
+    times, inputs, bg = _pairs(dt)
+    changes = {}
+    for shape in snn.STEP_SHAPES:
+        net = snn.Network(model, snn.SnnParameters(rounding="fractional", step_shape=shape))
+        for g0 in (0.2, 0.8):
+            column = np.full(dt.size, g0)
+            _stdp(net, times, inputs, bg, 5.0, column, np.ones(dt.size), np.ones(4, dtype=np.uint64))
+            changes[shape, g0] = column - g0
+    expected = net.params.learning_rate * window.dW_percent(dt * window.tau_plus_s) / 100.0
+    for g0 in (0.2, 0.8):
+        np.testing.assert_allclose(changes["constant", g0], expected, rtol=1e-9, atol=1e-12)
+    # the tables' steps: potentiation is larger at low g than at high g for this family, depression the opposite
+    assert changes["table", 0.2][-1] > 1.5 * changes["table", 0.8][-1] > 0
+    assert changes["table", 0.8][0] < 1.5 * changes["table", 0.2][0] < 0
+    with pytest.raises(ValueError, match="SnnParameters.step_shape"):
+        snn.SnnParameters(step_shape="flat")
+
+
 def test_stochastic_rounding_reproduces_the_window_on_average():
     window = StdpWindow.paper()
     net = snn.Network(_linear_model(), snn.SnnParameters())
