@@ -149,8 +149,8 @@ class SnnParameters:
     ``step_shape``: "table" applies the pulses through the compact model's state-dependent steps (measured
     on the pulse trains of Fig. 2d); "constant" holds every step at its value at ``reference_state`` (bounds,
     cycle-to-cycle noise and device factors kept), i.e. an additive update of η·ΔW(Δt)/100 per pairing. The
-    device's own spike-pair response is nearly additive: from the three Fig. S8 states (G 0.68 / 0.93 /
-    1.05 mS) A+ is 24.1 / 17.4 / 13.9 %, i.e. ΔG = 0.164 / 0.162 / 0.146 mS.
+    device's own spike-pair response is nearly additive: from states of G 0.41 to 9.86 mS (``fig4a`` with
+    five write amplitudes) the largest change of a pair stays within ±20 % of 0.15 mS (README, Fig. S9).
 
     ``pairing_window_tau`` None takes :func:`default_pairing_window` of the window in use; ``rest_tau``
     None takes the pairing window (every background spike that can pair with an early post spike is
