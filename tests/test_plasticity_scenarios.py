@@ -214,6 +214,33 @@ def test_fig4a_quick_window_is_antisymmetric(quick):
     assert 0.5 < dW[dt > 0][0] / -dW[dt < 0][-1] < 2.0
 
 
+def test_fig4a_spike_shapes_and_initial_states_from_the_configuration():
+    from scenarios import fig4a
+    from ftjphys.protocols import SpikePair
+
+    cfg = fig4a.config(False)
+    pre, post = (np.array(c) for c in fig4a.pre_post_corners(cfg))
+    # exponential tail: tail_V e^(-t/tau) from the end of the peak, then back to 0 V; times strictly increasing
+    spike = cfg["spike"]
+    t0 = 2 * spike["edge_s"] + spike["peak_width_s"]
+    tail = pre[3:-1]
+    assert tail.shape[0] == fig4a.EXPONENTIAL_TAIL_CORNERS
+    np.testing.assert_allclose(tail[:, 1], spike["tail_V"] * np.exp(-(tail[:, 0] - t0) / spike["tail_tau_s"]))
+    assert pre[-1, 1] == 0.0 and np.all(np.diff(pre[:, 0]) > 0)
+    # the post spike takes the pre spike's shape with its own amplitudes
+    assert post[1, 1] == cfg["post_spike"]["peak_V"] and post[3, 1] == cfg["post_spike"]["tail_V"]
+    np.testing.assert_array_equal(post[:, 0], pre[:, 0])
+    SpikePair(pre.tolist(), post.tolist(), 1e-3)                      # a valid protocol step
+    # without post_spike both spikes have one shape; without a tail time constant the tail is linear
+    same = fig4a.pre_post_corners(dict(cfg, post_spike=None))
+    assert same[0] == same[1]
+    linear = fig4a.spike_corners(dict(spike, tail_tau_s=None))
+    assert len(linear) == 5 and linear[3][1] == spike["tail_V"] and linear[4] == (t0 + spike["tail_s"], 0.0)
+    # conditioning: one value for every state, or one per state
+    assert fig4a.condition_voltages(cfg) == [cfg["condition_V"]] * len(cfg["prepare_V"])
+    assert fig4a.condition_voltages(dict(cfg, condition_V=[-1.0, None, -1.4])) == [-1.0, None, -1.4]
+
+
 def test_consistency_report_names_missing_files_and_judges_present_ones(quick, tmp_path):
     import shutil
 
