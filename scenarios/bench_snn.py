@@ -113,7 +113,7 @@ def main(argv=None) -> int:
     print(f"  per presentation of the whole run: {1e6 * t_run / (n_train + n_test):8.1f} us")
     print(f"  {cfg['twin_presentations']} presentations with learning: numba {1e3 * t_slice:8.3f} ms, "
           f"numpy twin {1e3 * t_twin:8.1f} ms, speed-up {t_twin / t_slice:.0f}x")
-    print(f"  recognition of the timed seed at noise 0 / 0.5 / 1.0: "
+    print("  recognition of the timed seed at noise 0 / 0.5 / 1.0: "
           + " / ".join(f"{r:.3f}" for r, s in zip(rec, cfg["noise_levels"]) if s in (0.0, 0.5, 1.0)))
     print("  for scale: Brian2 cpp_standalone ~1 s run after ~60 s code generation + compile; "
           "Cython runtime ~180 s (research/snn.md)")

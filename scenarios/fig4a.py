@@ -157,8 +157,9 @@ def run(cfg: dict, progress: bool = True) -> RunResult:
     n_runs = len(cfg["prepare_V"]) * (3 + 2 * len(cfg["delays_s"]))
     runner = DeviceRunner(params.domains.columns * n_runs, NAME, progress)
     fits, dWs, G0, lone = [], [], [], []
+    conditions = condition_voltages(cfg)
     try:
-        for V, Vc in zip(cfg["prepare_V"], condition_voltages(cfg)):
+        for V, Vc in zip(cfg["prepare_V"], conditions):
             states = prepared_states(runner, params, cfg, V, Vc)
             delays, dW, G = window(runner, params, cfg, states)
             fits.append(fit_stdp_window(delays, dW)[0])
@@ -169,7 +170,7 @@ def run(cfg: dict, progress: bool = True) -> RunResult:
     finally:
         runner.close()
     pre_corners, post_corners = (np.array(c) for c in pre_post_corners(cfg))
-    conditioning = np.array([np.nan if v is None else float(v) for v in condition_voltages(cfg)])
+    conditioning = np.array([np.nan if v is None else float(v) for v in conditions])
     data = {
         "/stdp/initial_state": Quantity(np.array(cfg["prepare_V"], dtype=float), "V",
                                         "prepared by a write pulse of this amplitude", ("initial_state",)),
@@ -199,7 +200,7 @@ def run(cfg: dict, progress: bool = True) -> RunResult:
     for name in FIT_NAMES:
         vals = np.array([getattr(f, name) for f in fits])
         data[f"/derived/{name}"] = Quantity(float(vals[0]), FIT_UNITS[name], f"eq. (2) fit, {name}")
-        data[f"/derived/{name}_states"] = Quantity(vals, FIT_UNITS[name], f"eq. (2) fit per initial state",
+        data[f"/derived/{name}_states"] = Quantity(vals, FIT_UNITS[name], "eq. (2) fit per initial state",
                                                    ("initial_state",))
     tau_cap = stdp_tau_max_s(delays)        # the delays are symmetric: each side's bound
     for side in ("plus", "minus"):
